@@ -1,0 +1,47 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from gancourse import show
+from gancourse.config import budget
+from gancourse.datasets import grid, swiss_roll
+from gancourse.viz import image_grid, plot_samples, show_images
+
+
+def test_image_grid_layout_and_range():
+    images = torch.linspace(-1, 1, 6 * 28 * 28).reshape(6, 1, 28, 28)
+    g = image_grid(images, nrow=3, padding=2)
+    # 3 columns and 2 rows of 28 px with 2 px padding around each
+    assert g.shape == (2 * 30 + 2, 3 * 30 + 2, 3)
+    assert g.min() >= 0 and g.max() <= 1
+    assert torch.allclose(g[2:30, 2:30, 0], (images[0, 0] + 1) / 2)
+    u8 = image_grid(torch.full((1, 1, 4, 4), 255, dtype=torch.uint8), padding=0)
+    assert torch.all(u8 == 1.0)
+    with pytest.raises(ValueError, match=r"\[B, C, H, W\]"):
+        image_grid(torch.zeros(28, 28))
+
+
+def test_show_images_and_plot_samples_label_their_axes():
+    ax = show_images(torch.zeros(4, 1, 28, 28), nrow=2, title="zeros")
+    assert ax.get_title() == "zeros"
+    dist = grid()
+    ax = plot_samples(dist.sample(100), dist)
+    assert ax.get_title() == "grid of 25"
+    assert ax.get_xlabel() and ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["samples", "true modes"]
+    ax = plot_samples(swiss_roll().sample(100), swiss_roll())
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["samples", "centre line"]
+    with pytest.raises(ValueError, match=r"\[n, 2\]"):
+        plot_samples(torch.zeros(5, 3))
+    plt.close("all")
+
+
+def test_show_prints_the_source(capsys):
+    assert show(budget) is None
+    out = capsys.readouterr().out
+    assert out.startswith("def budget(") and "return fast if profile()" in out
+    with pytest.raises(TypeError, match="cannot show"):
+        show(42)
