@@ -80,7 +80,9 @@ def _environment(**values: str):
 def _describe_error(err: Exception) -> str:
     ename = getattr(err, "ename", type(err).__name__)
     evalue = getattr(err, "evalue", str(err))
-    return f"{ename}: {evalue}".strip()[:2000]
+    # One line: the first non-empty line of the message (some errors start with a newline).
+    lines = [line.strip() for line in str(evalue).splitlines() if line.strip()]
+    return f"{ename}: {' '.join(lines)}"[:2000]
 
 
 def run_notebook(

@@ -1,0 +1,305 @@
+r"""Closed forms and numerics behind notebooks 01 and 02.
+
+Densities are tensors evaluated on a 1-D grid ``x`` of uniform spacing :math:`h`. Every
+integral uses the **trapezoid rule**
+
+.. math:: \int f(x)\,dx \approx h\Big(\tfrac12 f_0 + f_1 + \dots + f_{n-2} + \tfrac12 f_{n-1}\Big),
+
+which is exact to rounding for densities that vanish at both ends of a grid with many
+points per standard deviation. Everything is computed in float64.
+
+Zeros are handled as the mathematics says, not smoothed away: :math:`0 \log 0 = 0`;
+:math:`\mathrm{KL}(p\,\|\,q) = \infty` as soon as :math:`p > 0 = q` somewhere; the Jensen–
+Shannon divergence is always finite and at most :math:`\log 2`.
+
+Notation (as in the notebooks): :math:`p_\text{data}` the data density, :math:`p_g` the
+generator's, :math:`D(x) \in [0, 1]` the discriminator's probability that :math:`x` is real.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "LOG2",
+    "bilinear_game",
+    "gan_value",
+    "gaussian_kl",
+    "gaussian_pdf",
+    "gaussian_w1_shift",
+    "generator_logit_gradient",
+    "integrate",
+    "js_divergence",
+    "kl_divergence",
+    "optimal_discriminator",
+    "total_variation",
+    "wasserstein1",
+]
+
+LOG2 = math.log(2.0)
+_NORMALISATION_TOL = 1e-3
+
+
+def _as64(t, name: str) -> torch.Tensor:
+    t = torch.as_tensor(t, dtype=torch.float64)
+    if t.dim() != 1:
+        raise ValueError(
+            f"{name} must be a 1-D tensor of values on the grid, got shape {tuple(t.shape)}"
+        )
+    if not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return t
+
+
+def _spacing(x: torch.Tensor) -> float:
+    """The grid spacing h; the grid must be increasing and uniform."""
+    x = _as64(x, "x")
+    if x.numel() < 2:
+        raise ValueError(f"the grid x needs at least 2 points, got {x.numel()}")
+    steps = torch.diff(x)
+    h = float(steps.mean())
+    if h <= 0 or not bool((steps > 0).all()):
+        raise ValueError("the grid x must be strictly increasing")
+    if float((steps - h).abs().max()) > 1e-6 * h:
+        raise ValueError(
+            "the grid x must be uniform (use torch.linspace); its spacing varies from "
+            f"{float(steps.min()):.3g} to {float(steps.max()):.3g}"
+        )
+    return h
+
+
+def _density(p, x: torch.Tensor, name: str, normalised: bool) -> torch.Tensor:
+    p = _as64(p, name)
+    if p.shape != x.shape:
+        raise ValueError(
+            f"{name} has {p.numel()} values but the grid x has {x.numel()}: evaluate it on x"
+        )
+    if bool((p < 0).any()):
+        raise ValueError(
+            f"{name} is negative somewhere (min {float(p.min()):.3g}); a density is >= 0"
+        )
+    if normalised:
+        mass = integrate(p, x)
+        if abs(mass - 1.0) > _NORMALISATION_TOL:
+            raise ValueError(
+                f"{name} integrates to {mass:.6f} on this grid, not 1: widen the grid so the density "
+                "vanishes at both ends, refine it, or normalise the density"
+            )
+    return p
+
+
+def integrate(f, x) -> float:
+    r"""Trapezoid-rule integral :math:`\int f\,dx` on the uniform grid ``x``."""
+    x = _as64(x, "x")
+    _spacing(x)
+    f = _as64(f, "f")
+    if f.shape != x.shape:
+        raise ValueError(f"f has {f.numel()} values but the grid x has {x.numel()}")
+    return float(torch.trapezoid(f, x))
+
+
+def gaussian_pdf(x, mu: float = 0.0, sigma: float = 1.0) -> torch.Tensor:
+    r""":math:`\mathcal N(x; \mu, \sigma^2) = e^{-(x-\mu)^2 / 2\sigma^2} / \sqrt{2\pi}\sigma` (float64)."""
+    if sigma <= 0:
+        raise ValueError(f"sigma must be positive, got {sigma}")
+    x = torch.as_tensor(x, dtype=torch.float64)
+    return torch.exp(-0.5 * ((x - mu) / sigma) ** 2) / (math.sqrt(2 * math.pi) * sigma)
+
+
+def optimal_discriminator(p_data, p_g, logit: bool = False) -> torch.Tensor:
+    r"""The best discriminator for a fixed generator, pointwise:
+
+    .. math:: D^*(x) = \frac{p_\text{data}(x)}{p_\text{data}(x) + p_g(x)}
+              = \sigma\big(a^*(x)\big), \qquad a^*(x) = \log \frac{p_\text{data}(x)}{p_g(x)}.
+
+    With ``logit=True`` it returns the logit :math:`a^*` (the log density ratio, which is
+    what a discriminator trained with a logistic loss learns), :math:`\pm\infty` where one
+    density vanishes. Prefer it in float arithmetic: in the tails :math:`D^*` rounds to
+    exactly 0 or 1 while the logit stays finite.
+
+    Where both densities vanish every value of :math:`D` is optimal (that point carries no
+    weight in :math:`V`); we return 1/2 there (logit 0).
+    """
+    p_data = _as64(p_data, "p_data")
+    p_g = _as64(p_g, "p_g")
+    if p_data.shape != p_g.shape:
+        raise ValueError(
+            f"p_data and p_g must have the same shape, got {tuple(p_data.shape)} and {tuple(p_g.shape)}"
+        )
+    if bool((p_data < 0).any()) or bool((p_g < 0).any()):
+        raise ValueError("densities must be >= 0")
+    total = p_data + p_g
+    if logit:
+        return torch.where(total > 0, torch.log(p_data) - torch.log(p_g), 0.0)
+    return torch.where(total > 0, p_data / torch.where(total > 0, total, 1.0), 0.5)
+
+
+def gan_value(p_data, p_g, d, x, logit: bool = False) -> float:
+    r"""The value of the GAN game for a discriminator ``d`` given on the grid:
+
+    .. math:: V(G, D) = \int p_\text{data}(x) \log D(x) + p_g(x) \log\big(1 - D(x)\big)\,dx,
+
+    with :math:`0 \log 0 = 0`; :math:`-\infty` if :math:`D = 0` where :math:`p_\text{data} > 0`
+    (or :math:`D = 1` where :math:`p_g > 0`). With ``logit=True``, ``d`` holds the logit
+    :math:`a` of :math:`D = \sigma(a)` and the logs are taken stably,
+    :math:`\log D = -\operatorname{softplus}(-a)`, :math:`\log(1 - D) = -\operatorname{softplus}(a)`.
+    """
+    x = _as64(x, "x")
+    _spacing(x)
+    p_data = _density(p_data, x, "p_data", normalised=True)
+    p_g = _density(p_g, x, "p_g", normalised=True)
+    d = torch.as_tensor(d, dtype=torch.float64)
+    if d.shape != x.shape:
+        raise ValueError(f"d has {d.numel()} values but the grid x has {x.numel()}")
+    if torch.isnan(d).any():
+        raise ValueError("d contains NaN values")
+    if logit:
+        log_d, log_1md = -F.softplus(-d), -F.softplus(d)
+    else:
+        if bool((d < 0).any()) or bool((d > 1).any()):
+            raise ValueError(
+                "d must be a probability in [0, 1] at every point (or pass logit=True)"
+            )
+        log_d, log_1md = torch.log(d), torch.log1p(-d)
+    # 0 log 0 = 0: a point where a density vanishes contributes nothing, whatever D is there.
+    integrand = torch.where(p_data > 0, p_data * log_d, 0.0) + torch.where(
+        p_g > 0, p_g * log_1md, 0.0
+    )
+    if bool(torch.isinf(integrand).any()):
+        return -math.inf
+    return float(torch.trapezoid(integrand, x))
+
+
+def kl_divergence(p, q, x) -> float:
+    r""":math:`\mathrm{KL}(p\,\|\,q) = \int p(x) \log \frac{p(x)}{q(x)}\,dx`, infinite if
+    :math:`p > 0 = q` anywhere on the grid."""
+    x = _as64(x, "x")
+    _spacing(x)
+    p = _density(p, x, "p", normalised=True)
+    q = _density(q, x, "q", normalised=True)
+    if bool(((p > 0) & (q == 0)).any()):
+        return math.inf
+    integrand = torch.xlogy(p, p) - torch.xlogy(p, q)
+    # KL >= 0; a tiny negative value is rounding of an exactly-zero divergence.
+    return max(float(torch.trapezoid(integrand, x)), 0.0)
+
+
+def js_divergence(p, q, x) -> float:
+    r"""The Jensen–Shannon divergence, with :math:`m = (p + q)/2`:
+
+    .. math:: \mathrm{JSD}(p\,\|\,q) = \tfrac12 \mathrm{KL}(p\,\|\,m) + \tfrac12 \mathrm{KL}(q\,\|\,m)
+              \in [0, \log 2].
+
+    Always finite (:math:`m > 0` wherever :math:`p` or :math:`q` is); equal to :math:`\log 2`
+    exactly when the supports are disjoint. Pointwise the integrand is at most
+    :math:`\tfrac12 (p + q) \log 2`, so the result can pass :math:`\log 2` only by the
+    grid's normalisation error; it is clipped to :math:`[0, \log 2]`.
+    """
+    x = _as64(x, "x")
+    _spacing(x)
+    p = _density(p, x, "p", normalised=True)
+    q = _density(q, x, "q", normalised=True)
+    m = 0.5 * (p + q)
+    integrand = 0.5 * (
+        torch.xlogy(p, p) - torch.xlogy(p, m) + torch.xlogy(q, q) - torch.xlogy(q, m)
+    )
+    return min(max(float(torch.trapezoid(integrand, x)), 0.0), LOG2)
+
+
+def total_variation(p, q, x) -> float:
+    r""":math:`\delta(p, q) = \tfrac12 \int |p(x) - q(x)|\,dx \in [0, 1]`."""
+    x = _as64(x, "x")
+    _spacing(x)
+    p = _density(p, x, "p", normalised=True)
+    q = _density(q, x, "q", normalised=True)
+    return float(0.5 * torch.trapezoid((p - q).abs(), x))
+
+
+def _cdf(p: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Cumulative trapezoid integral, starting at 0 at the first grid point."""
+    return torch.cat([p.new_zeros(1), torch.cumulative_trapezoid(p, x)])
+
+
+def wasserstein1(p, q, x) -> float:
+    r"""The earth mover's distance in one dimension, through the CDFs :math:`F_p, F_q`:
+
+    .. math:: W_1(p, q) = \int |F_p(x) - F_q(x)|\,dx.
+    """
+    x = _as64(x, "x")
+    _spacing(x)
+    p = _density(p, x, "p", normalised=True)
+    q = _density(q, x, "q", normalised=True)
+    return float(torch.trapezoid((_cdf(p, x) - _cdf(q, x)).abs(), x))
+
+
+def gaussian_kl(mu1: float, s1: float, mu2: float, s2: float) -> float:
+    r""":math:`\mathrm{KL}\big(\mathcal N(\mu_1, s_1^2)\,\|\,\mathcal N(\mu_2, s_2^2)\big)
+    = \log\frac{s_2}{s_1} + \frac{s_1^2 + (\mu_1 - \mu_2)^2}{2 s_2^2} - \frac12`."""
+    if s1 <= 0 or s2 <= 0:
+        raise ValueError(f"standard deviations must be positive, got {s1}, {s2}")
+    return math.log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - 0.5
+
+
+def gaussian_w1_shift(mu: float) -> float:
+    r""":math:`W_1\big(\mathcal N(m, s^2), \mathcal N(m + \mu, s^2)\big) = |\mu|`: shifting a
+    distribution by :math:`\mu` moves every grain of earth by :math:`|\mu|`, and no plan does better."""
+    return abs(float(mu))
+
+
+_GENERATOR_LOSSES = ("minimax", "nonsaturating")
+
+
+def generator_logit_gradient(d_of_gz, loss: str) -> torch.Tensor:
+    r"""The derivative of the generator's loss with respect to the discriminator's logit
+    :math:`a` at a fake sample, as a function of :math:`D(G(z)) = \sigma(a)`:
+
+    * ``"minimax"``: the generator minimises :math:`\log(1 - D)`;
+      :math:`\partial_a \log(1 - \sigma(a)) = -\sigma(a) = -D`, which **vanishes** as
+      :math:`D(G(z)) \to 0`, exactly when the discriminator confidently rejects the fakes
+      (early in training);
+    * ``"nonsaturating"``: the generator minimises :math:`-\log D`;
+      :math:`\partial_a (-\log \sigma(a)) = -(1 - \sigma(a)) = -(1 - D)`, close to
+      :math:`-1` there.
+
+    Every gradient that reaches the generator's weights is this factor times
+    :math:`\partial a / \partial \theta_G`, so it scales them all.
+    """
+    if loss not in _GENERATOR_LOSSES:
+        raise ValueError(f"loss must be one of {_GENERATOR_LOSSES}, got {loss!r}")
+    d = torch.as_tensor(d_of_gz, dtype=torch.float64)
+    if bool((d < 0).any()) or bool((d > 1).any()):
+        raise ValueError("D(G(z)) must be a probability in [0, 1]")
+    return -d if loss == "minimax" else -(1 - d)
+
+
+def bilinear_game(
+    x0: float, y0: float, lr: float, steps: int, alternating: bool = False
+) -> torch.Tensor:
+    r"""Gradient play on :math:`\min_x \max_y f(x, y) = xy` (the simplest zero-sum game;
+    its only equilibrium is :math:`(0, 0)`).
+
+    Simultaneous steps: :math:`x_{t+1} = x_t - \eta y_t,\ y_{t+1} = y_t + \eta x_t`, a rotation
+    scaled by :math:`\sqrt{1 + \eta^2}` — the iterates spiral **outward**, with
+    :math:`\|(x_t, y_t)\| = (1 + \eta^2)^{t/2} \|(x_0, y_0)\|`.
+    Alternating steps use the new :math:`x` in :math:`y`'s update,
+    :math:`y_{t+1} = y_t + \eta x_{t+1}`; that map has determinant 1 and, for
+    :math:`\eta < 2`, keeps :math:`x^2 + y^2 - \eta xy` constant: the iterates cycle forever.
+
+    Returns the trajectory, float64 ``[steps + 1, 2]``.
+    """
+    if steps < 0 or lr <= 0:
+        raise ValueError(f"need steps >= 0 and lr > 0, got {steps}, {lr}")
+    path = torch.empty(steps + 1, 2, dtype=torch.float64)
+    x, y = float(x0), float(y0)
+    path[0, 0], path[0, 1] = x, y
+    for t in range(1, steps + 1):
+        if alternating:
+            x = x - lr * y
+            y = y + lr * x
+        else:
+            x, y = x - lr * y, y + lr * x
+        path[t, 0], path[t, 1] = x, y
+    return path

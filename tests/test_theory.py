@@ -1,0 +1,233 @@
+import math
+
+import pytest
+import torch
+
+from gancourse import theory as th
+from gancourse.losses import minimax_g_loss, nonsaturating_g_loss
+
+X = torch.linspace(-30, 30, 120_001, dtype=torch.float64)  # h = 5e-4
+
+
+def mixture(x, means, stds, weights):
+    return sum(w * th.gaussian_pdf(x, m, s) for m, s, w in zip(means, stds, weights, strict=True))
+
+
+def random_mixture(g: torch.Generator, k: int = 3):
+    means = (torch.rand(k, generator=g, dtype=torch.float64) * 10 - 5).tolist()
+    stds = (torch.rand(k, generator=g, dtype=torch.float64) * 1.5 + 0.3).tolist()
+    w = torch.rand(k, generator=g, dtype=torch.float64) + 0.1
+    return mixture(X, means, stds, (w / w.sum()).tolist())
+
+
+def box(x, a, b):
+    p = ((x >= a) & (x <= b)).double()
+    return p / torch.trapezoid(p, x)
+
+
+@pytest.mark.parametrize(
+    "mu1,s1,mu2,s2", [(0, 1, 1, 1), (0, 1, 0, 2), (-1.5, 0.5, 2.0, 1.7), (3, 2, -1, 0.8)]
+)
+def test_gaussian_kl_matches_numeric_kl(mu1, s1, mu2, s2):
+    # A grid on which neither density underflows to 0 (else KL would rightly be inf).
+    x = torch.linspace(-20, 20, 80_001, dtype=torch.float64)
+    numeric = th.kl_divergence(th.gaussian_pdf(x, mu1, s1), th.gaussian_pdf(x, mu2, s2), x)
+    assert numeric == pytest.approx(th.gaussian_kl(mu1, s1, mu2, s2), rel=1e-6)
+
+
+def test_kl_is_zero_for_equal_and_infinite_where_q_vanishes():
+    p = th.gaussian_pdf(X, 0, 1)
+    assert th.kl_divergence(p, p, X) == pytest.approx(0, abs=1e-12)
+    assert th.kl_divergence(box(X, 0, 2), box(X, 1, 3), X) == math.inf
+    # the other way round is finite when q covers p
+    assert math.isfinite(th.kl_divergence(box(X, 1, 2), box(X, 0, 3), X))
+    assert th.kl_divergence(box(X, 1, 2), box(X, 0, 3), X) == pytest.approx(math.log(3), rel=1e-3)
+
+
+def test_kl_is_asymmetric():
+    p, q = th.gaussian_pdf(X, 0, 1), th.gaussian_pdf(X, 0, 2)
+    assert th.kl_divergence(p, q, X) != pytest.approx(th.kl_divergence(q, p, X), rel=1e-2)
+
+
+def test_js_symmetric_zero_and_log2():
+    g = torch.Generator().manual_seed(0)
+    p, q = random_mixture(g), random_mixture(g)
+    assert th.js_divergence(p, q, X) == pytest.approx(th.js_divergence(q, p, X), rel=1e-12)
+    assert 0 < th.js_divergence(p, q, X) < math.log(2)
+    assert th.js_divergence(p, p, X) == pytest.approx(0, abs=1e-12)
+    assert th.js_divergence(box(X, -2, -1), box(X, 1, 5), X) == pytest.approx(
+        math.log(2), abs=1e-12
+    )
+
+
+def test_js_never_exceeds_log2_even_far_apart():
+    for mu in (5, 10, 20):
+        assert th.js_divergence(th.gaussian_pdf(X, 0, 1), th.gaussian_pdf(X, mu, 1), X) <= math.log(
+            2
+        )
+
+
+def test_js_equals_half_kl_to_the_mixture():
+    g = torch.Generator().manual_seed(1)
+    p, q = random_mixture(g), random_mixture(g)
+    m = 0.5 * (p + q)
+    expected = 0.5 * th.kl_divergence(p, m, X) + 0.5 * th.kl_divergence(q, m, X)
+    assert th.js_divergence(p, q, X) == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_value_at_optimal_discriminator_is_2jsd_minus_2log2(seed):
+    g = torch.Generator().manual_seed(seed)
+    p_data, p_g = random_mixture(g), random_mixture(g)
+    a_star = th.optimal_discriminator(p_data, p_g, logit=True)
+    value = th.gan_value(p_data, p_g, a_star, X, logit=True)
+    assert value == pytest.approx(2 * th.js_divergence(p_data, p_g, X) - 2 * math.log(2), abs=1e-6)
+
+
+def test_probability_and_logit_forms_agree_where_nothing_rounds():
+    x = torch.linspace(-8, 9, 20_001, dtype=torch.float64)
+    p_data, p_g = th.gaussian_pdf(x, 0, 1), th.gaussian_pdf(x, 1, 1.3)
+    d_star = th.optimal_discriminator(p_data, p_g)
+    a_star = th.optimal_discriminator(p_data, p_g, logit=True)
+    assert torch.allclose(torch.sigmoid(a_star), d_star, rtol=1e-12)
+    v_prob = th.gan_value(p_data, p_g, d_star, x)
+    assert v_prob == pytest.approx(th.gan_value(p_data, p_g, a_star, x, logit=True), abs=1e-12)
+    assert v_prob == pytest.approx(2 * th.js_divergence(p_data, p_g, x) - 2 * math.log(2), abs=1e-6)
+
+
+def test_probabilities_round_to_one_in_the_tails_but_logits_do_not():
+    # Far in the left tail p_g / p_data < 1e-16, so D* is exactly 1.0 in float64 while
+    # p_g > 0: the probability form gives -inf, the logit form the right value.
+    x = torch.linspace(-25, 27, 52_001, dtype=torch.float64)
+    p_data, p_g = th.gaussian_pdf(x, 0, 1), th.gaussian_pdf(x, 2, 1)
+    assert th.gan_value(p_data, p_g, th.optimal_discriminator(p_data, p_g), x) == -math.inf
+    v = th.gan_value(p_data, p_g, th.optimal_discriminator(p_data, p_g, logit=True), x, logit=True)
+    assert v == pytest.approx(2 * th.js_divergence(p_data, p_g, x) - 2 * math.log(2), abs=1e-6)
+
+
+def test_optimal_discriminator_formula_and_maximality():
+    g = torch.Generator().manual_seed(2)
+    p_data, p_g = random_mixture(g), random_mixture(g)
+    d_star = th.optimal_discriminator(p_data, p_g)
+    assert torch.allclose(d_star, p_data / (p_data + p_g), rtol=1e-12, atol=0)
+    a_star = th.optimal_discriminator(p_data, p_g, logit=True)
+    best = th.gan_value(p_data, p_g, a_star, X, logit=True)
+    for _ in range(5):  # any other discriminator does worse
+        other = a_star + 0.3 * torch.randn(X.shape, generator=g, dtype=torch.float64)
+        assert th.gan_value(p_data, p_g, other, X, logit=True) < best
+    # where both densities vanish D* is 1/2 by convention
+    assert th.optimal_discriminator(
+        torch.tensor([0.0, 1.0]), torch.tensor([0.0, 3.0])
+    ).tolist() == [0.5, 0.25]
+
+
+def test_equal_distributions_give_one_half_and_minus_2log2():
+    p = th.gaussian_pdf(X, 0.3, 1.2)
+    d_star = th.optimal_discriminator(p, p)
+    assert torch.all(d_star == 0.5)
+    assert th.gan_value(p, p, d_star, X) == pytest.approx(-2 * math.log(2), abs=1e-10)
+    assert torch.all(th.optimal_discriminator(p, p, logit=True) == 0)
+
+
+def test_gan_value_is_minus_infinity_for_a_certain_wrong_discriminator():
+    p = box(X, 0, 1)
+    assert th.gan_value(p, box(X, 2, 3), torch.zeros_like(X), X) == -math.inf
+
+
+@pytest.mark.parametrize("shift", [0.5, 1.0, 3.0, -2.0])
+def test_w1_of_a_shifted_density_is_the_shift(shift):
+    g = torch.Generator().manual_seed(3)
+    means, stds, w = [-1.0, 2.0], [0.5, 1.0], [0.3, 0.7]
+    p = mixture(X, means, stds, w)
+    q = mixture(X, [m + shift for m in means], stds, w)
+    assert th.wasserstein1(p, q, X) == pytest.approx(abs(shift), rel=1e-6)
+    assert th.gaussian_w1_shift(shift) == abs(shift)
+    del g
+
+
+def test_w1_of_disjoint_boxes_is_the_distance_between_them():
+    assert th.wasserstein1(box(X, 0, 1), box(X, 4, 5), X) == pytest.approx(4.0, rel=1e-3)
+
+
+def test_total_variation_closed_form():
+    # TV(N(0,1), N(mu,1)) = 2 Phi(mu/2) - 1
+    for mu in (0.5, 2.0):
+        expected = math.erf(mu / 2 / math.sqrt(2))
+        assert th.total_variation(
+            th.gaussian_pdf(X, 0, 1), th.gaussian_pdf(X, mu, 1), X
+        ) == pytest.approx(expected, rel=1e-6)
+    assert th.total_variation(box(X, 0, 1), box(X, 2, 3), X) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_integrate_is_the_trapezoid_rule():
+    x = torch.linspace(0, 1, 11, dtype=torch.float64)
+    assert th.integrate(x**2, x) == pytest.approx(
+        0.1 * (sum((i / 10) ** 2 for i in range(11)) - 0.5), rel=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: th.kl_divergence(-th.gaussian_pdf(X), th.gaussian_pdf(X), X), "negative"),
+        (lambda: th.js_divergence(th.gaussian_pdf(X), th.gaussian_pdf(X[:-1]), X), "grid x has"),
+        (lambda: th.wasserstein1(th.gaussian_pdf(X), 2 * th.gaussian_pdf(X), X), "integrates to 2"),
+        (
+            lambda: th.total_variation(th.gaussian_pdf(X), th.gaussian_pdf(X), X.flip(0)),
+            "increasing",
+        ),
+        (
+            lambda: th.kl_divergence(
+                torch.ones(3) / 3, torch.ones(3) / 3, torch.tensor([0.0, 1.0, 3.0])
+            ),
+            "uniform",
+        ),
+        (lambda: th.js_divergence(torch.full_like(X, math.nan), th.gaussian_pdf(X), X), "NaN"),
+        (
+            lambda: th.gan_value(
+                th.gaussian_pdf(X), th.gaussian_pdf(X), torch.full_like(X, 1.5), X
+            ),
+            r"\[0, 1\]",
+        ),
+        (lambda: th.optimal_discriminator(torch.ones(3), torch.ones(4)), "same shape"),
+        (lambda: th.gaussian_kl(0, -1, 0, 1), "positive"),
+        (lambda: th.generator_logit_gradient(0.5, "wasserstein"), "minimax"),
+        (lambda: th.integrate(torch.ones(2, 2), X), "1-D"),
+    ],
+)
+def test_bad_input_is_a_clear_error(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize(
+    "loss_name,loss_fn", [("minimax", minimax_g_loss), ("nonsaturating", nonsaturating_g_loss)]
+)
+def test_generator_logit_gradient_matches_autograd_of_the_loss(loss_name, loss_fn):
+    logits = torch.linspace(-8, 8, 33, dtype=torch.float64, requires_grad=True)
+    # sum of per-sample losses: loss_fn averages, so scale back by N
+    (loss_fn(logits) * logits.numel()).backward()
+    expected = th.generator_logit_gradient(torch.sigmoid(logits.detach()), loss_name)
+    assert torch.allclose(logits.grad, expected, atol=1e-12)
+
+
+def test_saturation_at_confident_rejection():
+    d = torch.tensor([1e-4])
+    assert th.generator_logit_gradient(d, "minimax").abs().item() == pytest.approx(1e-4)
+    assert th.generator_logit_gradient(d, "nonsaturating").abs().item() == pytest.approx(1 - 1e-4)
+
+
+def test_bilinear_game_simultaneous_spirals_out_at_the_closed_form_rate():
+    lr, steps = 0.2, 100
+    path = th.bilinear_game(1.0, 0.5, lr, steps)
+    radius = path.norm(dim=1)
+    t = torch.arange(steps + 1, dtype=torch.float64)
+    assert torch.allclose(radius, radius[0] * (1 + lr**2) ** (t / 2), rtol=1e-12)
+
+
+def test_bilinear_game_alternating_conserves_its_invariant():
+    lr = 0.3
+    path = th.bilinear_game(1.0, 0.5, lr, 500, alternating=True)
+    q = path[:, 0] ** 2 + path[:, 1] ** 2 - lr * path[:, 0] * path[:, 1]
+    assert torch.allclose(q, q[0].expand_as(q), rtol=1e-10)
+    assert path.norm(dim=1).max() < 2 * path[0].norm()
