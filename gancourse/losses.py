@@ -8,7 +8,9 @@ float32. The stable identities are
 .. math:: -\log \sigma(a) = \operatorname{softplus}(-a), \qquad -\log\big(1 - \sigma(a)\big) = \operatorname{softplus}(a).
 
 Naming: ``d_loss(real_logits, fake_logits)`` and ``g_loss(fake_logits, real_logits=None)``.
-:func:`get_loss` maps a name to its (discriminator loss, generator loss) pair.
+:func:`get_loss` maps a name to its (discriminator loss, generator loss) pair. A generator
+loss that needs the real logits too (relativistic objectives) says so with the attribute
+``needs_real_logits = True``; the training loop then passes them.
 """
 
 from __future__ import annotations

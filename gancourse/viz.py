@@ -10,7 +10,15 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
 
-__all__ = ["image_grid", "show_images", "plot_samples"]
+__all__ = [
+    "animate_samples",
+    "image_grid",
+    "plot_density",
+    "plot_discriminator",
+    "plot_history",
+    "plot_samples",
+    "show_images",
+]
 
 
 def image_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> torch.Tensor:
@@ -81,3 +89,137 @@ def plot_samples(
         loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small", frameon=False
     )
     return ax
+
+
+def _square_limits(dist, samples: torch.Tensor | None, margin: float = 0.5) -> tuple[float, float]:
+    if getattr(dist, "modes", None) is not None:
+        extent = float(dist.modes.abs().max()) + margin
+    elif samples is not None:
+        extent = float(samples.detach().abs().max()) + margin
+    else:
+        extent = 3.0
+    return -extent, extent
+
+
+def plot_discriminator(
+    discriminator,
+    dist=None,
+    fake: torch.Tensor | None = None,
+    ax: Axes | None = None,
+    resolution: int = 150,
+    title: str = "Discriminator D(x) = sigmoid(logit)",
+) -> Axes:
+    """Filled contours of D(x) on the plane, with the true modes and (optionally) fake
+    samples on top. D is evaluated on its own device, without gradients."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.3))
+    lo, hi = _square_limits(dist, fake)
+    ticks = torch.linspace(lo, hi, resolution)
+    gx, gy = torch.meshgrid(ticks, ticks, indexing="xy")
+    points = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
+    device = next(discriminator.parameters()).device
+    with torch.no_grad():
+        d = torch.sigmoid(discriminator(points.to(device))).reshape(resolution, resolution).cpu()
+    filled = ax.contourf(
+        gx.numpy(), gy.numpy(), d.numpy(), levels=torch.linspace(0, 1, 11).tolist(), cmap="RdBu_r"
+    )
+    plt.colorbar(filled, ax=ax, label="D(x)")
+    if fake is not None:
+        xy = fake.detach().cpu().double().numpy()
+        ax.scatter(xy[:, 0], xy[:, 1], s=3, c="k", alpha=0.4, label="generated")
+    if dist is not None and getattr(dist, "modes", None) is not None:
+        m = dist.modes.cpu().numpy()
+        ax.scatter(m[:, 0], m[:, 1], marker="x", s=50, c="lime", label="true modes")
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small", frameon=False
+        )
+    return ax
+
+
+def plot_density(
+    samples: torch.Tensor,
+    dist=None,
+    ax: Axes | None = None,
+    bins: int = 120,
+    title: str = "Sample density",
+) -> Axes:
+    """A 2-D histogram of ``samples`` (log colour scale), on the square that holds ``dist``."""
+    from matplotlib.colors import LogNorm
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.3))
+    xy = samples.detach().cpu().double().numpy()
+    lo, hi = _square_limits(dist, samples)
+    *_, image = ax.hist2d(
+        xy[:, 0], xy[:, 1], bins=bins, range=[[lo, hi], [lo, hi]], norm=LogNorm(), cmap="viridis"
+    )
+    plt.colorbar(image, ax=ax, label="samples per bin")
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title)
+    return ax
+
+
+def plot_history(
+    history,
+    names: list[str] | None = None,
+    ax: Axes | None = None,
+    title: str = "Training curves",
+    logy: bool = False,
+) -> Axes:
+    """Curves of the named series of a :class:`~gancourse.history.History` against the step."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    for name in names or ["d_loss", "g_loss"]:
+        ax.plot(history.steps(name), history.values(name), label=name)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("generator step")
+    ax.set_ylabel("value")
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def animate_samples(
+    frames: list[torch.Tensor],
+    steps: list[int],
+    dist=None,
+    interval: int = 200,
+    title: str = "Generated samples during training",
+) -> str:
+    """An HTML animation (matplotlib's JavaScript player) of 2-D sample snapshots over
+    training; display it with ``IPython.display.HTML``."""
+    from matplotlib import animation
+
+    if len(frames) != len(steps) or not frames:
+        raise ValueError("need one step number per frame, and at least one frame")
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    lo, hi = _square_limits(dist, frames[-1])
+    if dist is not None and getattr(dist, "modes", None) is not None:
+        m = dist.modes.cpu().numpy()
+        ax.scatter(m[:, 0], m[:, 1], marker="x", s=50, c="red", label="true modes")
+    first = frames[0].detach().cpu().numpy()
+    points = ax.scatter(first[:, 0], first[:, 1], s=3, alpha=0.5, label="generated")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.legend(loc="upper right", fontsize="small")
+
+    def draw(i: int):
+        points.set_offsets(frames[i].detach().cpu().numpy())
+        ax.set_title(f"{title}\nstep {steps[i]}")
+        return (points,)
+
+    anim = animation.FuncAnimation(fig, draw, frames=len(frames), interval=interval, blit=False)
+    html = anim.to_jshtml(default_mode="once")
+    plt.close(fig)
+    return html

@@ -90,3 +90,27 @@ def test_registry():
     assert d_loss is minimax_d_loss and g_loss is nonsaturating_g_loss
     with pytest.raises(ValueError, match="unknown loss 'wgan'.*minimax, nonsaturating"):
         get_loss("wgan")
+
+
+def test_at_logit_zero_the_d_loss_is_2log2_for_both_objectives():
+    zeros = torch.zeros(16)
+    for name in ("minimax", "nonsaturating"):
+        d_loss, _ = get_loss(name)
+        assert d_loss(zeros, zeros).item() == pytest.approx(2 * math.log(2), rel=1e-6)
+    assert minimax_g_loss(zeros).item() == pytest.approx(-math.log(2), rel=1e-6)
+    assert nonsaturating_g_loss(zeros).item() == pytest.approx(math.log(2), rel=1e-6)
+
+
+@pytest.mark.parametrize("scale", [1e4, -1e4])
+def test_no_inf_or_nan_at_logits_1e4(scale):
+    logits = torch.full((8,), scale, requires_grad=True)
+    for value in (
+        minimax_d_loss(logits, logits),
+        minimax_g_loss(logits),
+        nonsaturating_g_loss(logits),
+    ):
+        assert torch.isfinite(value)
+        (grad,) = torch.autograd.grad(value, logits)
+        assert torch.isfinite(grad).all()
+    # the values are the exact limits: softplus(1e4) = 1e4
+    assert minimax_d_loss(logits, logits).item() == pytest.approx(abs(scale))

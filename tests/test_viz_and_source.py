@@ -45,3 +45,27 @@ def test_show_prints_the_source(capsys):
     assert out.startswith("def budget(") and "return fast if profile()" in out
     with pytest.raises(TypeError, match="cannot show"):
         show(42)
+
+
+def test_discriminator_density_history_and_animation():
+    from gancourse.history import History
+    from gancourse.nets import mlp_discriminator
+    from gancourse.viz import animate_samples, plot_density, plot_discriminator, plot_history
+
+    dist = grid()
+    ax = plot_discriminator(mlp_discriminator(2, width=8, depth=1), dist, fake=dist.sample(50))
+    assert ax.get_title().startswith("Discriminator") and ax.get_xlabel() == "$x_1$"
+    assert ax.get_xlim()[1] == pytest.approx(4.5)
+    ax = plot_density(dist.sample(1000), dist)
+    assert ax.get_title() == "Sample density"
+    h = History()
+    for step in (10, 20):
+        h.append("d_loss", step, 1.0)
+        h.append("g_loss", step, 0.5)
+    ax = plot_history(h)
+    assert [line.get_label() for line in ax.get_lines()] == ["d_loss", "g_loss"]
+    html = animate_samples([dist.sample(20), dist.sample(20)], [0, 100], dist)
+    assert "<script" in html and html.count("data:image/png;base64") == 2  # one image per frame
+    with pytest.raises(ValueError, match="one step number per frame"):
+        animate_samples([dist.sample(5)], [0, 1])
+    plt.close("all")

@@ -1,0 +1,417 @@
+r"""One training loop for the whole course.
+
+The algorithm of Goodfellow et al. (2014), Algorithm 1, for every objective in the course:
+
+    for each generator step:
+        repeat n_critic times:                      # the discriminator (critic) steps
+            draw real x ~ P_data and noise z ~ P_z
+            descend  L_D(D(x), D(G(z)))  in D's parameters     (G's output detached)
+        draw noise z
+        descend  L_G(D(G(z)))  in G's parameters              (D held fixed)
+
+The objective is a name in :data:`gancourse.losses.LOSSES`, so adding one never touches
+this file; a gradient penalty (``d_penalty``) and a post-step hook such as weight clipping
+(``after_d_step``) plug in the same way.
+
+Options: separate learning rates for D and G (TTUR); an exponential moving average of G's
+weights; and the **merged one-step update**, which does a D step and a G step with one
+optimizer and one backward pass (see :meth:`GANTrainer.merged_losses`).
+
+What the loop promises: every random draw comes from one generator (``trainer.rng``) that
+is checkpointed with the weights, optimizer states and history, so a resumed run continues
+bit-for-bit; checkpoints are written atomically and loaded with ``weights_only=True``;
+losses stay on the device between log steps (no ``.item()`` per step); and a NaN or
+infinite loss stops the run with the step where it first happened.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import nn
+from tqdm.auto import trange
+
+from .checkpoint import atomic_save, load_checkpoint
+from .history import History
+from .losses import get_loss
+from .monitor import LossMonitor, TrainingDiverged
+
+__all__ = ["GANTrainer", "TrainConfig", "TrainingDiverged"]
+
+
+@dataclass
+class TrainConfig:
+    """How to train. The defaults are the course's toy recipe (NSGAN, Adam(0.5, 0.999), lr 1e-3,
+    batch 256), which covers the 8-Gaussian ring in 2,000 steps."""
+
+    loss: str = "nonsaturating"  # a name in gancourse.losses.LOSSES
+    batch_size: int = 256
+    n_critic: int = 1  # discriminator steps per generator step (k in Algorithm 1)
+    lr_d: float = 1e-3
+    lr_g: float = 1e-3  # lr_g != lr_d is the two time-scale update rule (TTUR)
+    optimizer: str = "adam"  # adam | sgd | rmsprop
+    betas: tuple[float, float] = (0.5, 0.999)  # Adam
+    momentum: float = 0.0  # SGD and RMSprop
+    merged: bool = False  # one optimizer, one backward pass for D and G (needs n_critic = 1)
+    ema_decay: float | None = None  # e.g. 0.999: keep an EMA copy of G's weights
+    log_every: int = 50  # steps between log lines (and the only host-device syncs)
+    seed: int = 0  # seeds trainer.rng, which draws every batch and every z
+
+    def __post_init__(self) -> None:
+        get_loss(self.loss)  # an unknown name fails here, listing the known ones
+        if self.optimizer not in ("adam", "sgd", "rmsprop"):
+            raise ValueError(f"optimizer must be adam, sgd or rmsprop, got {self.optimizer!r}")
+        if self.batch_size < 1 or self.n_critic < 1 or self.log_every < 1:
+            raise ValueError("batch_size, n_critic and log_every must be >= 1")
+        if self.lr_d <= 0 or self.lr_g <= 0:
+            raise ValueError(
+                f"learning rates must be positive, got lr_d={self.lr_d}, lr_g={self.lr_g}"
+            )
+        if self.merged and self.n_critic != 1:
+            raise ValueError("the merged one-step update does one D and one G step: use n_critic=1")
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in (0, 1), got {self.ema_decay}")
+        self.betas = tuple(self.betas)
+
+
+def _optimizer(config: TrainConfig, groups: list[dict]) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(groups, betas=config.betas)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(groups, momentum=config.momentum)
+    return torch.optim.RMSprop(groups, momentum=config.momentum)
+
+
+def _grad_norm(module: nn.Module) -> torch.Tensor:
+    """The Euclidean norm of all of a module's parameter gradients, on the device."""
+    norms = [p.grad.norm() for p in module.parameters() if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack(norms)) if norms else torch.zeros(())
+
+
+class GANTrainer:
+    """Trains a generator against a discriminator.
+
+    Args:
+        generator: maps ``[B, latent_dim]`` noise to samples.
+        discriminator: maps samples to logits ``[B, 1]`` (or ``[B]``).
+        data: anything with ``sample(n, generator=...)`` returning a batch on the
+            device: a toy distribution or an :class:`~gancourse.datasets.ImageSampler`.
+        latent_dim: the size of the noise vector z ~ N(0, I).
+        config: a :class:`TrainConfig`.
+        device: default :func:`gancourse.device`; the networks are moved there.
+        d_penalty: optional ``f(D, real, fake) -> scalar`` added to the D loss
+            (a gradient penalty).
+        after_d_step: optional ``f(trainer)`` called after every D step (weight clipping).
+        callbacks: ``{name: f(trainer) -> float or {key: float}}`` evaluated every
+            ``eval_every`` steps and recorded in the history (e.g. mode coverage).
+        checkpoint_path, checkpoint_every: where and how often (in steps) to save; a
+            checkpoint is also written at the end of every :meth:`train` call.
+        progress: show a progress bar.
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        data,
+        latent_dim: int,
+        config: TrainConfig | None = None,
+        device: torch.device | str | None = None,
+        d_penalty: Callable | None = None,
+        after_d_step: Callable | None = None,
+        callbacks: dict[str, Callable] | None = None,
+        eval_every: int = 0,
+        checkpoint_path: str | os.PathLike | None = None,
+        checkpoint_every: int = 0,
+        progress: bool = True,
+    ) -> None:
+        if device is None:
+            from .config import device as default_device
+
+            device = default_device()
+        self.device = torch.device(device)
+        self.config = config if config is not None else TrainConfig()
+        self.G = generator.to(self.device)
+        self.D = discriminator.to(self.device)
+        self.data = data
+        self.latent_dim = latent_dim
+        self.losses = get_loss(self.config.loss)
+        # Relativistic objectives compare fake with real logits in the generator loss too.
+        self._g_needs_real = getattr(self.losses.g_loss, "needs_real_logits", False)
+        self.d_penalty, self.after_d_step = d_penalty, after_d_step
+        self.callbacks = dict(callbacks or {})
+        self.eval_every = eval_every
+        self.checkpoint_path, self.checkpoint_every = checkpoint_path, checkpoint_every
+        self.progress = progress
+
+        c = self.config
+        if c.merged:  # one optimizer; the ratio lr_g / lr_d is the lambda of the merged update
+            self.opt = _optimizer(
+                c,
+                [
+                    {"params": self.D.parameters(), "lr": c.lr_d},
+                    {"params": self.G.parameters(), "lr": c.lr_g},
+                ],
+            )
+            self.optimizers = {"merged": self.opt}
+        else:
+            self.opt_d = _optimizer(c, [{"params": self.D.parameters(), "lr": c.lr_d}])
+            self.opt_g = _optimizer(c, [{"params": self.G.parameters(), "lr": c.lr_g}])
+            self.optimizers = {"d": self.opt_d, "g": self.opt_g}
+        self.G_ema = None
+        if c.ema_decay is not None:
+            self.G_ema = copy.deepcopy(self.G).requires_grad_(False)
+
+        self.rng = torch.Generator(device=self.device)
+        self.rng.manual_seed(c.seed)
+        self.step = 0  # generator steps done
+        self.history = History()
+        self.monitor = LossMonitor(("d_loss", "g_loss"), self.device)
+
+    # ----------------------------------------------------------------- the objective
+    def sample_latent(self, n: int) -> torch.Tensor:
+        """z ~ N(0, I), ``[n, latent_dim]``, from the trainer's generator."""
+        return torch.randn(n, self.latent_dim, generator=self.rng, device=self.device)
+
+    def sample_real(self, n: int) -> torch.Tensor:
+        return self.data.sample(n, generator=self.rng)
+
+    def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """L_D on a real and a fake batch (pass ``fake`` detached from G), plus the penalty."""
+        loss = self.losses.d_loss(self.D(real), self.D(fake))
+        if self.d_penalty is not None:
+            loss = loss + self.d_penalty(self.D, real, fake)
+        return loss
+
+    def generator_loss(
+        self,
+        fake: torch.Tensor,
+        real_logits: torch.Tensor | None = None,
+        discriminator: Callable | None = None,
+    ) -> torch.Tensor:
+        """L_G on a fake batch; ``discriminator`` replaces D (the merged update passes D with
+        its parameters detached)."""
+        d = self.D if discriminator is None else discriminator
+        return self.losses.g_loss(d(fake), real_logits)
+
+    def merged_losses(
+        self, real: torch.Tensor, z: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        r"""The losses of the merged one-step update, ready for one backward pass of their sum.
+
+        Stop-gradient does the bookkeeping. In :math:`L_D(D(x), D(\mathrm{sg}[G(z)]))` the fake
+        batch is detached, so no gradient reaches G; in :math:`L_G(D_{\mathrm{sg}[\phi]}(G(z)))`
+        D's parameters :math:`\phi` are detached (D acts as a fixed function), so no gradient
+        reaches D. Hence :math:`\nabla_\phi (L_D + L_G) = \nabla_\phi L_D` and
+        :math:`\nabla_\theta (L_D + L_G) = \nabla_\theta L_G`: exactly the gradients of a D step
+        and a G step taken at the same point — but from one forward pass of G and one backward
+        pass. The learning rates are the optimizer's two parameter groups, so
+        :math:`\lambda = \eta_G / \eta_D`. (With plain SGD, scaling :math:`L_G` by
+        :math:`\lambda` would do the same; with Adam it would not, as Adam ignores a loss's scale.)
+        """
+        fake = self.G(z)
+        d_loss = self.discriminator_loss(real, fake.detach())
+        frozen = {name: p.detach() for name, p in self.D.named_parameters()}
+
+        def frozen_d(x: torch.Tensor) -> torch.Tensor:
+            return torch.func.functional_call(self.D, frozen, (x,))
+
+        real_logits = frozen_d(real) if self._g_needs_real else None
+        return d_loss, self.generator_loss(fake, real_logits, discriminator=frozen_d)
+
+    # ----------------------------------------------------------------- one step
+    def _d_step(self) -> torch.Tensor:
+        real = self.sample_real(self.config.batch_size)
+        with torch.no_grad():
+            fake = self.G(self.sample_latent(self.config.batch_size))
+        loss = self.discriminator_loss(real, fake)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        if self.after_d_step is not None:
+            self.after_d_step(self)
+        return loss.detach()
+
+    def _g_step(self) -> torch.Tensor:
+        self.D.requires_grad_(False)  # D is a fixed function here: no gradients to compute for it
+        try:
+            fake = self.G(self.sample_latent(self.config.batch_size))
+            real_logits = None
+            if self._g_needs_real:
+                real_logits = self.D(self.sample_real(self.config.batch_size))
+            loss = self.generator_loss(fake, real_logits)
+            self.opt_g.zero_grad(set_to_none=True)
+            loss.backward()
+            if self._logging_step():
+                self.monitor.set("g_grad_norm", _grad_norm(self.G))
+            self.opt_g.step()
+        finally:
+            self.D.requires_grad_(True)
+        return loss.detach()
+
+    def _merged_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+        real = self.sample_real(self.config.batch_size)
+        d_loss, g_loss = self.merged_losses(real, self.sample_latent(self.config.batch_size))
+        self.opt.zero_grad(set_to_none=True)
+        (d_loss + g_loss).backward()
+        if self._logging_step():
+            self.monitor.set("d_grad_norm", _grad_norm(self.D))
+            self.monitor.set("g_grad_norm", _grad_norm(self.G))
+        self.opt.step()
+        if self.after_d_step is not None:
+            self.after_d_step(self)
+        return d_loss.detach(), g_loss.detach()
+
+    def train_step(self) -> None:
+        """One generator step, with its ``n_critic`` discriminator steps (or one merged step)."""
+        if self.config.merged:
+            d_loss, g_loss = self._merged_step()
+        else:
+            d_losses = [self._d_step() for _ in range(self.config.n_critic)]
+            if self._logging_step():
+                self.monitor.set("d_grad_norm", _grad_norm(self.D))
+            d_loss = torch.stack(d_losses).mean()
+            g_loss = self._g_step()
+        self.step += 1
+        self._update_ema()
+        self.monitor.add(self.step, d_loss=d_loss, g_loss=g_loss)
+
+    def _update_ema(self) -> None:
+        if self.G_ema is None:
+            return
+        with torch.no_grad():
+            for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters(), strict=True):
+                p_ema.lerp_(p, 1.0 - self.config.ema_decay)
+            for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers(), strict=True):
+                b_ema.copy_(b)
+
+    # ----------------------------------------------------------------- the loop
+    def train(self, steps: int) -> History:
+        """Run ``steps`` generator steps; returns the history (also ``self.history``)."""
+        if steps < 0:
+            raise ValueError(f"steps must be >= 0, got {steps}")
+        bar = trange(steps, desc="training", disable=not self.progress, leave=False)
+        for _ in bar:
+            self.train_step()
+            if self.step % self.config.log_every == 0:
+                self.monitor.flush(self.history, self.step)
+                bar.set_postfix(
+                    d_loss=f"{self.history.last('d_loss'):.3f}",
+                    g_loss=f"{self.history.last('g_loss'):.3f}",
+                    refresh=False,
+                )
+            if self.eval_every and self.step % self.eval_every == 0:
+                self.evaluate()
+            if (
+                self.checkpoint_path
+                and self.checkpoint_every
+                and self.step % self.checkpoint_every == 0
+            ):
+                self.save_checkpoint(self.checkpoint_path)
+        bar.close()
+        self.monitor.check_finite(self.step)
+        if self.checkpoint_path:
+            self.save_checkpoint(self.checkpoint_path)
+        return self.history
+
+    def evaluate(self) -> None:
+        """Run the metric callbacks now and record them in the history.
+
+        The trainer's random state is restored afterwards, so measuring a run (with
+        callbacks that call :meth:`generate`) does not change the run being measured.
+        """
+        state = self.rng.get_state()
+        try:
+            for name, fn in self.callbacks.items():
+                result = fn(self)
+                items = result.items() if isinstance(result, dict) else [("", result)]
+                for key, value in items:
+                    self.history.append(f"{name}.{key}" if key else name, self.step, float(value))
+        finally:
+            self.rng.set_state(state)
+
+    @torch.no_grad()
+    def generate(self, n: int, ema: bool | None = None, seed: int | None = None) -> torch.Tensor:
+        """``n`` generated samples (from the EMA generator if there is one, unless ``ema=False``).
+
+        With ``seed`` the noise comes from a fresh generator with that seed, so evaluations
+        are comparable across runs and leave the trainer's random stream untouched.
+        """
+        g = self.G_ema if (ema is not False and self.G_ema is not None) else self.G
+        rng = self.rng
+        if seed is not None:
+            rng = torch.Generator(device=self.device)
+            rng.manual_seed(seed)
+        sizes = [min(self.config.batch_size, n - i) for i in range(0, n, self.config.batch_size)]
+        return torch.cat(
+            [g(torch.randn(m, self.latent_dim, generator=rng, device=self.device)) for m in sizes]
+        )
+
+    # ----------------------------------------------------------------- logging
+    def _logging_step(self) -> bool:
+        # called before self.step is incremented
+        return (self.step + 1) % self.config.log_every == 0
+
+    # ----------------------------------------------------------------- checkpoints
+    def state_dict(self) -> dict:
+        """Everything a bit-identical resume needs (tensors and plain containers only)."""
+        state = {
+            "step": self.step,
+            "config": asdict(self.config),
+            "generator": self.G.state_dict(),
+            "discriminator": self.D.state_dict(),
+            "optimizers": {k: opt.state_dict() for k, opt in self.optimizers.items()},
+            "rng": self.rng.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "history": self.history.state_dict(),
+            "monitor": self.monitor.state_dict(),
+        }
+        if self.G_ema is not None:
+            state["generator_ema"] = self.G_ema.state_dict()
+        if torch.cuda.is_available():
+            state["cuda_rng"] = torch.cuda.get_rng_state_all()
+        return state
+
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
+        """Write the state atomically (temporary file, then rename)."""
+        self.monitor.check_finite(
+            self.step
+        )  # never overwrite a good checkpoint with a diverged run
+        atomic_save(self.state_dict(), path)
+
+    def load_checkpoint(self, path: str | os.PathLike) -> None:
+        """Restore a checkpoint written by :meth:`save_checkpoint` into this trainer."""
+        state = load_checkpoint(path, map_location=self.device)
+        saved = state["config"]
+        mismatched = [
+            f.name
+            for f in fields(self.config)
+            if f.name in saved
+            and _normalise(saved[f.name]) != _normalise(getattr(self.config, f.name))
+        ]
+        if mismatched:
+            raise ValueError(
+                f"{path} was written with a different configuration ({', '.join(mismatched)}); "
+                "build the trainer with the same TrainConfig to resume"
+            )
+        self.G.load_state_dict(state["generator"])
+        self.D.load_state_dict(state["discriminator"])
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(state["generator_ema"])
+        for k, opt in self.optimizers.items():
+            opt.load_state_dict(state["optimizers"][k])
+        self.rng.set_state(state["rng"].cpu())  # generator states are CPU byte tensors
+        torch.set_rng_state(state["torch_rng"].cpu())
+        if "cuda_rng" in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda_rng"]])
+        self.history.load_state_dict(state["history"])
+        self.monitor.load_state_dict(state["monitor"])
+        self.step = int(state["step"])
+
+
+def _normalise(value):
+    return list(value) if isinstance(value, tuple | list) else value
