@@ -229,3 +229,13 @@ def test_sampler_rejects_bad_input():
         sampler.sample_with_labels(2)
     with pytest.raises(ValueError, match="batch_size"):
         sampler.sample(0)
+
+
+def test_sampler_can_draw_from_a_callers_generator():
+    images = torch.arange(10, dtype=torch.uint8).reshape(10, 1, 1, 1)
+    sampler = ImageSampler(images, device="cpu", seed=0)
+    own_state = sampler.generator.get_state()
+    a = sampler.sample(8, generator=torch.Generator().manual_seed(4))
+    b = sampler.sample(8, generator=torch.Generator().manual_seed(4))
+    assert torch.equal(a, b)
+    assert torch.equal(sampler.generator.get_state(), own_state)  # its own stream untouched

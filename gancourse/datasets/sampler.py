@@ -72,18 +72,24 @@ class ImageSampler:
     def __len__(self) -> int:
         return self.images.shape[0]
 
-    def _indices(self, batch_size: int) -> torch.Tensor:
+    def _indices(self, batch_size: int, generator: torch.Generator | None) -> torch.Tensor:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        return torch.randint(len(self), (batch_size,), generator=self.generator, device=self.device)
+        generator = self.generator if generator is None else generator
+        return torch.randint(len(self), (batch_size,), generator=generator, device=self.device)
 
-    def sample(self, batch_size: int) -> torch.Tensor:
-        """A batch ``float32 [B, C, H, W]`` in [-1, 1] on the sampler's device."""
-        return to_unit_range(self.images[self._indices(batch_size)])
+    def sample(self, batch_size: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """A batch ``float32 [B, C, H, W]`` in [-1, 1] on the sampler's device.
 
-    def sample_with_labels(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        ``generator`` (on the sampler's device) replaces the sampler's own, so that a
+        training loop can draw everything from one generator that it checkpoints."""
+        return to_unit_range(self.images[self._indices(batch_size, generator)])
+
+    def sample_with_labels(
+        self, batch_size: int, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """A batch and its labels, ``(float32 [B, C, H, W] in [-1, 1], int64 [B])``."""
         if self.labels is None:
             raise ValueError("this sampler was built without labels; pass labels=...")
-        idx = self._indices(batch_size)
+        idx = self._indices(batch_size, generator)
         return to_unit_range(self.images[idx]), self.labels[idx]
