@@ -64,8 +64,8 @@ lab: data
 	$(PY) -m jupyter lab notebooks/
 
 lint: setup
-	$(PY) -m ruff check gancourse tests notebooks
-	$(PY) -m ruff format --check gancourse tests
+	$(PY) -m ruff check gancourse tests notebooks scripts
+	$(PY) -m ruff format --check gancourse tests scripts
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

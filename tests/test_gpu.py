@@ -40,3 +40,27 @@ def test_image_sampler_on_cuda(fashion_folder):
     assert x.device.type == "cuda" and y.device.type == "cuda"
     assert x.min() >= -1 and x.max() <= 1
     assert torch.equal(x, ImageSampler(images, labels, device="cuda", seed=1).sample(128))
+
+
+def test_metrics_on_cuda_equal_cpu():
+    from gancourse.metrics import fid, inception_score, kid, precision_recall
+
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(3000, 64, generator=g, dtype=torch.float64)
+    b = torch.randn(3000, 64, generator=g, dtype=torch.float64) * 1.1 + 0.1
+    assert fid(a.cuda(), b.cuda()) == pytest.approx(fid(a, b), rel=1e-9)
+    assert kid(a.cuda(), b.cuda(), subsets=5, subset_size=500) == pytest.approx(
+        kid(a, b, subsets=5, subset_size=500), rel=1e-9
+    )
+    assert inception_score(a[:, :10].cuda()) == pytest.approx(inception_score(a[:, :10]), rel=1e-9)
+    assert precision_recall(a.cuda(), b.cuda()) == precision_recall(a, b)
+
+
+def test_fashionnet_features_on_cuda(fashion_folder):
+    from gancourse.metrics import FashionNetFeatures
+
+    images, _ = fashion_mnist("test")
+    on_gpu, logits = FashionNetFeatures("cuda")(images[:64])
+    on_cpu, _ = FashionNetFeatures("cpu")(images[:64])
+    assert on_gpu.device.type == "cuda" and logits.shape == (64, 10)
+    assert torch.allclose(on_gpu.cpu(), on_cpu, atol=1e-3)

@@ -1,5 +1,28 @@
-"""Evaluation metrics. This issue: mode coverage on toy mixtures."""
+"""Evaluation metrics: mode coverage on toy data; FID, KID, IS, precision/recall and Parzen
+log-likelihood on images, from pluggable feature extractors."""
 
+from .evaluate import evaluate
+from .features import FashionNetFeatures, InceptionFeatures, extract
+from .fid import feature_statistics, fid, fid_from_stats
+from .inception_score import inception_score
+from .kid import kid
 from .modes import ModeCoverage, mode_coverage
+from .parzen import parzen_log_likelihood, select_parzen_sigma
+from .precision_recall import precision_recall
 
-__all__ = ["ModeCoverage", "mode_coverage"]
+__all__ = [
+    "FashionNetFeatures",
+    "InceptionFeatures",
+    "ModeCoverage",
+    "evaluate",
+    "extract",
+    "feature_statistics",
+    "fid",
+    "fid_from_stats",
+    "inception_score",
+    "kid",
+    "mode_coverage",
+    "parzen_log_likelihood",
+    "precision_recall",
+    "select_parzen_sigma",
+]

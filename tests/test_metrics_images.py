@@ -1,0 +1,202 @@
+"""FID, KID, IS, precision/recall and Parzen: closed forms and reference implementations."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from gancourse.metrics import (
+    feature_statistics,
+    fid,
+    fid_from_stats,
+    inception_score,
+    kid,
+    parzen_log_likelihood,
+    precision_recall,
+    select_parzen_sigma,
+)
+
+
+def random_features(n, d, seed, shift=0.0, scale=1.0):
+    g = torch.Generator().manual_seed(seed)
+    mixing = torch.randn(d, d, generator=g, dtype=torch.float64) / math.sqrt(d)
+    return (torch.randn(n, d, generator=g, dtype=torch.float64) @ mixing) * scale + shift
+
+
+A = random_features(600, 32, 0)
+B = random_features(500, 32, 1, shift=0.3, scale=1.2)
+
+
+# ------------------------------------------------------------------ FID
+def test_fid_matches_torch_fidelity():
+    from torch_fidelity.metric_fid import fid_statistics_to_metric
+
+    (mu1, s1), (mu2, s2) = feature_statistics(A), feature_statistics(B)
+    reference = fid_statistics_to_metric(
+        {"mu": mu1.numpy(), "sigma": s1.numpy()},
+        {"mu": mu2.numpy(), "sigma": s2.numpy()},
+        verbose=False,
+    )["frechet_inception_distance"]
+    assert fid(A, B) == pytest.approx(reference, rel=1e-6)
+
+
+class Passthrough(nn.Module):
+    """A 'feature extractor' that returns its input: lets a reference metric see our features."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.num_features = d
+
+    def forward(self, x):
+        return x
+
+
+def test_fid_matches_torchmetrics():
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    metric = FrechetInceptionDistance(feature=Passthrough(32))
+    metric.update(A, real=True)
+    metric.update(B, real=False)
+    assert fid(A, B) == pytest.approx(metric.compute().item(), rel=1e-6)
+
+
+def test_fid_between_gaussians_is_the_closed_form_frechet_distance():
+    # Commuting covariances: FID = |mu1 - mu2|^2 + sum (sqrt(a_i) - sqrt(b_i))^2
+    g = torch.Generator().manual_seed(0)
+    q, _ = torch.linalg.qr(torch.randn(16, 16, generator=g, dtype=torch.float64))
+    a, b = (
+        torch.rand(16, generator=g, dtype=torch.float64) + 0.1,
+        torch.rand(16, generator=g, dtype=torch.float64) + 0.1,
+    )
+    mu1, mu2 = (
+        torch.randn(16, generator=g, dtype=torch.float64),
+        torch.randn(16, generator=g, dtype=torch.float64),
+    )
+    expected = ((mu1 - mu2) ** 2).sum() + ((a.sqrt() - b.sqrt()) ** 2).sum()
+    value = fid_from_stats(mu1, q @ torch.diag(a) @ q.T, mu2, q @ torch.diag(b) @ q.T)
+    assert value == pytest.approx(expected.item(), rel=1e-9)
+    # 1-D: W2^2 between N(m1, s1^2) and N(m2, s2^2) = (m1 - m2)^2 + (s1 - s2)^2
+    assert fid_from_stats([1.0], [[4.0]], [3.0], [[9.0]]) == pytest.approx(4.0 + 1.0)
+
+
+def test_fid_of_a_set_with_itself_is_zero():
+    assert abs(fid(A, A)) < 1e-6
+
+
+def test_fid_warns_when_fewer_samples_than_dimensions():
+    with pytest.warns(UserWarning, match="only 20 samples for 32-dimensional"):
+        fid(A[:20], B[:20])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fid(A, B)
+
+
+def test_fid_bad_input():
+    with pytest.raises(ValueError, match="dimensions differ"):
+        fid(A, B[:, :8])
+    with pytest.raises(ValueError, match="NaN"):
+        fid(torch.full((5, 2), math.nan), torch.zeros(5, 2))
+
+
+# ------------------------------------------------------------------ KID
+def test_kid_matches_torch_fidelity_on_one_full_subset():
+    from torch_fidelity.metric_kid import kid_features_to_metric
+
+    n = 500
+    reference = kid_features_to_metric(
+        A[:n], B[:n], kid_subsets=1, kid_subset_size=n, verbose=False
+    )
+    mean, std = kid(A[:n], B[:n], subsets=1, subset_size=n)
+    assert mean == pytest.approx(reference["kernel_inception_distance_mean"], rel=1e-6)
+    assert std == 0.0
+
+
+@pytest.mark.filterwarnings("ignore:Metric `Kernel Inception Distance` will save")
+def test_kid_matches_torchmetrics():
+    from torchmetrics.image.kid import KernelInceptionDistance
+
+    n = 500
+    metric = KernelInceptionDistance(feature=Passthrough(32), subsets=1, subset_size=n)
+    metric.update(A[:n], real=True)
+    metric.update(B[:n], real=False)
+    reference_mean, _ = metric.compute()
+    assert kid(A[:n], B[:n], subsets=1, subset_size=n)[0] == pytest.approx(
+        reference_mean.item(), rel=1e-6
+    )
+
+
+def test_kid_is_about_zero_for_two_halves_of_one_sample():
+    x = random_features(4000, 16, 5)
+    mean, std = kid(x[:2000], x[2000:], subsets=50, subset_size=1000)
+    # unbiased: zero within the spread of one subset's estimate (the subsets overlap, so
+    # their average is not 50 independent estimates)
+    assert abs(mean) < std
+    different = random_features(2000, 16, 6, shift=0.3)
+    assert kid(x[:2000], different, subsets=50, subset_size=1000)[0] > 10 * std
+
+
+def test_kid_errors():
+    with pytest.raises(ValueError, match="subset_size 1000"):
+        kid(A, B)  # only 500 in B
+
+
+# ------------------------------------------------------------------ IS
+def test_inception_score_matches_torch_fidelity():
+    from torch_fidelity.metric_isc import isc_features_to_metric
+
+    logits = 3 * random_features(1000, 10, 2).float()
+    ref = isc_features_to_metric(logits, splits=10, shuffle=False)
+    mean, std = inception_score(logits, splits=10)
+    assert mean == pytest.approx(ref["inception_score_mean"], rel=1e-6)
+    assert std == pytest.approx(ref["inception_score_std"], rel=1e-6)
+
+
+def test_inception_score_extremes():
+    confident = torch.full((1000, 10), -1e4)
+    confident[torch.arange(1000), torch.arange(1000) % 10] = 1e4  # sure, and every class equally
+    assert inception_score(confident, splits=10)[0] == pytest.approx(10.0, rel=1e-9)
+    constant = torch.randn(1, 10).expand(1000, 10)  # the same prediction for every sample
+    assert inception_score(constant, splits=10)[0] == pytest.approx(1.0, abs=1e-9)
+
+
+# ------------------------------------------------------------------ precision / recall
+def test_precision_recall_on_identical_and_disjoint_sets():
+    x = random_features(400, 8, 3)
+    assert precision_recall(x, x, k=3) == (1.0, 1.0)
+    far = x + 100.0
+    assert precision_recall(x, far, k=3) == (0.0, 0.0)
+
+
+def test_precision_recall_detects_dropped_modes():
+    g = torch.Generator().manual_seed(0)
+    centres = 10 * torch.eye(4, dtype=torch.float64)
+    labels = torch.arange(2000) % 4
+    real = centres[labels] + torch.randn(2000, 4, generator=g, dtype=torch.float64)
+    fake = centres[labels % 2] + torch.randn(
+        2000, 4, generator=g, dtype=torch.float64
+    )  # half the modes
+    precision, recall = precision_recall(real, fake, k=3)
+    assert precision > 0.9 and 0.4 < recall < 0.6
+
+
+# ------------------------------------------------------------------ Parzen
+def test_parzen_log_likelihood_closed_form_for_one_kernel():
+    samples = torch.zeros(1, 3, dtype=torch.float64)
+    test = torch.tensor([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]], dtype=torch.float64)
+    sigma = 0.5
+    expected = [-1.5 * math.log(2 * math.pi * sigma**2) - 0.5 * r2 / sigma**2 for r2 in (1.0, 4.0)]
+    mean, se = parzen_log_likelihood(samples, test, sigma)
+    assert mean == pytest.approx(np.mean(expected), rel=1e-12)
+    assert se == pytest.approx(np.std(expected, ddof=1) / math.sqrt(2), rel=1e-12)
+
+
+def test_parzen_bandwidth_selection_finds_the_true_scale():
+    g = torch.Generator().manual_seed(0)
+    data = lambda n: 0.3 * torch.randn(n, 2, generator=g, dtype=torch.float64)  # noqa: E731
+    best, scores = select_parzen_sigma(data(2000), data(500), [0.01, 0.03, 0.1, 0.3, 1.0])
+    assert best in (0.03, 0.1) and len(scores) == 5 and scores[-1] < max(scores)
+    with pytest.raises(ValueError, match="sigma must be positive"):
+        parzen_log_likelihood(data(5), data(5), 0.0)
