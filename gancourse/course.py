@@ -107,9 +107,10 @@ def run_notebook(
         transport = (
             {"transport": "ipc", "ip": str(Path(sockets) / "kernel")} if os.name == "posix" else {}
         )
+        kernel = KernelManager(kernel_name="python3", **transport)
         client = NotebookClient(
             nb,
-            km=KernelManager(kernel_name="python3", **transport),
+            km=kernel,
             timeout=timeout,
             resources={"metadata": {"path": str(path.parent)}},
         )
@@ -117,6 +118,11 @@ def run_notebook(
             client.execute()
         except Exception as err:  # a failing cell, a timeout or a dead kernel: report, go on
             error = _describe_error(err)
+        finally:
+            # The client does not own a kernel manager it was given: shut the kernel down
+            # here, or every notebook's kernel would live until the course run ends.
+            if kernel.has_kernel:
+                kernel.shutdown_kernel(now=True)
     seconds = time.perf_counter() - start
     out_dir.mkdir(parents=True, exist_ok=True)
     ipynb = out_dir / path.name

@@ -178,6 +178,7 @@ class GANTrainer:
         return torch.randn(n, self.latent_dim, generator=self.rng, device=self.device)
 
     def sample_real(self, n: int) -> torch.Tensor:
+        """A batch of ``n`` real samples, drawn with the trainer's generator."""
         return self.data.sample(n, generator=self.rng)
 
     def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -224,7 +225,9 @@ class GANTrainer:
         return d_loss, self.generator_loss(fake, real_logits, discriminator=frozen_d)
 
     # ----------------------------------------------------------------- one step
-    def _d_step(self) -> torch.Tensor:
+    def discriminator_step(self) -> torch.Tensor:
+        """One optimizer step of D on a fresh real batch and a fresh (detached) fake batch;
+        returns the loss (on the device)."""
         real = self.sample_real(self.config.batch_size)
         with torch.no_grad():
             fake = self.G(self.sample_latent(self.config.batch_size))
@@ -236,7 +239,8 @@ class GANTrainer:
             self.after_d_step(self)
         return loss.detach()
 
-    def _g_step(self) -> torch.Tensor:
+    def generator_step(self) -> torch.Tensor:
+        """One optimizer step of G against the current D, which is held fixed; returns the loss."""
         self.D.requires_grad_(False)  # D is a fixed function here: no gradients to compute for it
         try:
             fake = self.G(self.sample_latent(self.config.batch_size))
@@ -253,7 +257,8 @@ class GANTrainer:
             self.D.requires_grad_(True)
         return loss.detach()
 
-    def _merged_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def merged_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """One step of both networks from one backward pass (see :meth:`merged_losses`)."""
         real = self.sample_real(self.config.batch_size)
         d_loss, g_loss = self.merged_losses(real, self.sample_latent(self.config.batch_size))
         self.opt.zero_grad(set_to_none=True)
@@ -269,13 +274,13 @@ class GANTrainer:
     def train_step(self) -> None:
         """One generator step, with its ``n_critic`` discriminator steps (or one merged step)."""
         if self.config.merged:
-            d_loss, g_loss = self._merged_step()
+            d_loss, g_loss = self.merged_step()
         else:
-            d_losses = [self._d_step() for _ in range(self.config.n_critic)]
+            d_losses = [self.discriminator_step() for _ in range(self.config.n_critic)]
             if self._logging_step():
                 self.monitor.set("d_grad_norm", _grad_norm(self.D))
             d_loss = torch.stack(d_losses).mean()
-            g_loss = self._g_step()
+            g_loss = self.generator_step()
         self.step += 1
         self._update_ema()
         self.monitor.add(self.step, d_loss=d_loss, g_loss=g_loss)

@@ -102,6 +102,13 @@ def test_course_runs_all_reports_failures_and_exits_nonzero(tmp_path, capsys):
     # the failing notebook keeps its outputs up to the error
     broken = nbformat.read(out / "01_broken.ipynb", as_version=4)
     assert broken.cells[1].outputs[0]["output_type"] == "error"
+    # and no kernel outlives its notebook
+    import psutil
+
+    kernels = [
+        c for c in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(c.cmdline())
+    ]
+    assert kernels == []
 
 
 def test_course_only_and_in_place(tmp_path):
