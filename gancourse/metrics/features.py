@@ -25,12 +25,12 @@ __all__ = ["FashionNetFeatures", "InceptionFeatures", "extract", "resize_for_inc
 INCEPTION_INPUT_RANGE = (-1.0, 0.9921875)  # the TensorFlow Inception's input scaling
 
 
-def _as_unit_range(images: torch.Tensor) -> torch.Tensor:
+def _as_unit_range(images: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Images on ``device`` as float in [-1, 1]; uint8 pixels move as bytes (4x less to copy)."""
     from ..datasets import to_unit_range
 
-    if images.dtype == torch.uint8:
-        return to_unit_range(images)
-    return images.float()
+    images = images.to(device)
+    return to_unit_range(images) if images.dtype == torch.uint8 else images.float()
 
 
 class FashionNetFeatures:
@@ -49,7 +49,7 @@ class FashionNetFeatures:
 
     @torch.no_grad()
     def __call__(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = _as_unit_range(images).to(self.device)
+        x = _as_unit_range(images, self.device)
         features = self.net.features(x)
         return features / self.net.feature_scale, self.net.classifier(features)
 
@@ -119,7 +119,7 @@ class InceptionFeatures:
 
     @torch.no_grad()
     def __call__(self, images: torch.Tensor) -> tuple[torch.Tensor, None]:
-        x = _as_unit_range(images).to(self.device)
+        x = _as_unit_range(images, self.device)
         x = resize_for_inception(((x + 1) / 2).clamp(0, 1))
         lo, hi = INCEPTION_INPUT_RANGE
         x = (x * (hi - lo) + lo).clamp(lo, hi).expand(-1, 3, -1, -1)
