@@ -3,10 +3,13 @@
     gancourse --version
     gancourse data [--root DIR] [--download]
     gancourse course [--only NN …] [--profile fast|full] [--out DIR] [--in-place]
+    gancourse train RECIPE [--steps N] [--minutes M] [--out DIR] [--resume] [--set KEY=VALUE …]
+    gancourse train --list
+    gancourse evaluate CHECKPOINT [--n N] [--inception] [--no-ema]
     gancourse train-classifier [--epochs N] [--seed S] [--out FILE]
 
-Exit status: 0 on success, 1 when the data is missing/corrupt or a notebook failed,
-2 for a usage error.
+Exit status: 0 on success, 1 when the data is missing/corrupt, a notebook failed or a training
+run diverged, 2 for a usage error, 130 when a training run was interrupted (and saved).
 """
 
 from __future__ import annotations
@@ -81,6 +84,102 @@ def _cmd_course(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_settings(pairs: list[str]) -> dict:
+    """``["width=32", "loss=hinge", "betas=(0.0, 0.9)"]`` → a dict; values are Python literals,
+    anything else is kept as a string."""
+    import ast
+
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set takes KEY=VALUE, got {pair!r}")
+        try:
+            options[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            options[key] = value
+    return options
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .recipes import RECIPES
+
+    if args.list or args.recipe is None:
+        for recipe in RECIPES.values():
+            print(f"{recipe.name:24s} {recipe.summary}")
+        return 0 if args.list else 2
+    from .datasets.fashion import DatasetCorruptError, DatasetNotFoundError
+    from .runs import RunInterrupted, train_recipe
+    from .train import TrainingDiverged
+
+    try:
+        train_recipe(
+            args.recipe,
+            args.out if args.out is not None else Path("runs") / args.recipe,
+            steps=args.steps,
+            minutes=args.minutes,
+            resume=args.resume,
+            seed=args.seed,
+            device=args.device,
+            options=_parse_settings(args.set or []),
+            eval_every=args.eval_every,
+            eval_samples=args.eval_samples,
+            checkpoint_minutes=args.checkpoint_minutes,
+            progress=not args.no_progress,
+        )
+    except (ValueError, FileExistsError) as err:
+        print(f"gancourse train: {err}", file=sys.stderr)
+        return 2
+    except (DatasetNotFoundError, DatasetCorruptError, TrainingDiverged) as err:
+        print(f"gancourse train: {err}", file=sys.stderr)
+        return 1
+    except RunInterrupted as err:
+        print(f"gancourse train: {err}", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .runs import build_from_checkpoint
+
+    if not args.checkpoint.is_file():
+        print(f"gancourse evaluate: no checkpoint at {args.checkpoint}", file=sys.stderr)
+        return 2
+    try:
+        recipe, trainer = build_from_checkpoint(args.checkpoint, device=args.device)
+    except ValueError as err:
+        print(f"gancourse evaluate: {err}", file=sys.stderr)
+        return 2
+    ema = False if args.no_ema else None
+    which = "EMA generator" if (trainer.G_ema is not None and ema is None) else "generator"
+    print(f"{recipe.name}, step {trainer.step:,}, {which}, {args.n:,} samples (seed {args.seed})")
+    if not recipe.is_image:
+        from .metrics import mode_coverage
+
+        print(mode_coverage(trainer.generate(args.n, ema=ema, seed=args.seed), trainer.data))
+        return 0
+    from .datasets import fashion_mnist
+    from .metrics import FashionNetFeatures, InceptionFeatures, evaluate
+
+    test_images, _ = fashion_mnist("test")
+    extractors = [FashionNetFeatures(trainer.device)]
+    if args.inception:
+        try:
+            extractors.append(InceptionFeatures(trainer.device))
+        except (ImportError, FileNotFoundError) as err:
+            print(f"gancourse evaluate: {err}", file=sys.stderr)
+            return 2
+    fake = trainer.generate(args.n, ema=ema, seed=args.seed)
+    for extractor in extractors:
+        m = evaluate(fake, test_images, extractor, n=args.n, progress=False)
+        line = f"{extractor.name:11s} FID {m['fid']:8.3f}   KID {m['kid_mean']:.5f} ± {m['kid_std']:.5f}"
+        if "is_mean" in m:
+            line += f"   IS {m['is_mean']:.3f} ± {m['is_std']:.3f}"
+        line += f"   precision {m['precision']:.3f}   recall {m['recall']:.3f}"
+        print(line)
+    return 0
+
+
 def _cmd_train_classifier(args: argparse.Namespace) -> int:
     from .config import device
     from .metrics.fashionnet import WEIGHTS, train_fashionnet
@@ -98,7 +197,7 @@ def _cmd_train_classifier(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="gancourse", description="The GAN course: data, notebooks and (later) training."
+        prog="gancourse", description="The GAN course: data, notebooks, training and evaluation."
     )
     parser.add_argument("--version", action="version", version=f"gancourse {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -124,6 +223,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--in-place", action="store_true", help="also write passing notebooks back with outputs"
     )
     course.set_defaults(func=_cmd_course)
+
+    train = sub.add_parser(
+        "train", help="train a named recipe with checkpoints, samples, FID and resume"
+    )
+    train.add_argument("recipe", nargs="?", help="a recipe name (see --list)")
+    train.add_argument("--list", action="store_true", help="list the recipes and exit")
+    train.add_argument("--steps", type=int, help="generator steps in all (default: the recipe's)")
+    train.add_argument("--minutes", type=float, help="stop after this much training time")
+    train.add_argument("--out", type=Path, help="run folder (default: runs/RECIPE)")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", help="default: gancourse.device()")
+    train.add_argument(
+        "--set", nargs="+", metavar="KEY=VALUE", help="override recipe options, e.g. width=32"
+    )
+    train.add_argument("--eval-every", type=int, help="steps between evaluations")
+    train.add_argument(
+        "--eval-samples", type=int, default=10_000, help="generated samples per FID (default 10k)"
+    )
+    train.add_argument(
+        "--checkpoint-minutes", type=float, default=5.0, help="minutes between checkpoints"
+    )
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.set_defaults(func=_cmd_train)
+
+    ev = sub.add_parser("evaluate", help="FID/KID/IS of a `gancourse train` checkpoint")
+    ev.add_argument("checkpoint", type=Path)
+    ev.add_argument("--n", type=int, default=10_000, help="samples (default 10k vs 10k test)")
+    ev.add_argument("--inception", action="store_true", help="also Inception features (extra)")
+    ev.add_argument("--no-ema", action="store_true", help="the raw generator, not its EMA")
+    ev.add_argument("--seed", type=int, default=0, help="noise seed of the samples")
+    ev.add_argument("--device", help="default: gancourse.device()")
+    ev.set_defaults(func=_cmd_evaluate)
 
     clf = sub.add_parser(
         "train-classifier", help="train FashionNet, the feature network of the image metrics"

@@ -25,6 +25,8 @@ __all__ = [
     "LOSSES",
     "LossPair",
     "get_loss",
+    "hinge_d_loss",
+    "hinge_g_loss",
     "minimax_d_loss",
     "minimax_g_loss",
     "nonsaturating_g_loss",
@@ -69,6 +71,27 @@ def nonsaturating_g_loss(
     return F.softplus(-fake_logits).mean()
 
 
+def hinge_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    r"""The hinge loss of the discriminator (Lim & Ye 2017; Miyato et al. 2018, SN-GAN):
+
+    .. math:: L_D = \mathbb E_{x}[\max(0, 1 - D(x))] + \mathbb E_{z}[\max(0, 1 + D(G(z)))],
+
+    with :math:`D` the raw critic output (the logit). A real sample scored above +1, or a
+    fake one below −1, contributes nothing: D stops pushing on points it already separates
+    by the margin, which keeps its outputs bounded. The minimum, 0, needs a margin of 2.
+    """
+    return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
+
+
+def hinge_g_loss(
+    fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None
+) -> torch.Tensor:
+    r"""The generator's side of the hinge game: :math:`L_G = -\mathbb E_z[D(G(z))]`, the raw
+    critic score of the fakes pushed up (no margin: G always gets a gradient of :math:`-1/B`
+    per sample's logit)."""
+    return -fake_logits.mean()
+
+
 class LossPair(NamedTuple):
     """A discriminator loss and a generator loss that belong together."""
 
@@ -79,6 +102,7 @@ class LossPair(NamedTuple):
 LOSSES: dict[str, LossPair] = {
     "minimax": LossPair(minimax_d_loss, minimax_g_loss),
     "nonsaturating": LossPair(minimax_d_loss, nonsaturating_g_loss),
+    "hinge": LossPair(hinge_d_loss, hinge_g_loss),
 }
 """The registry: name → (d_loss, g_loss). Later objectives add themselves here."""
 

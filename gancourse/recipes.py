@@ -1,16 +1,23 @@
-"""Named training set-ups shared by the notebooks, the tests and (later) the command line.
+"""Named training set-ups shared by the notebooks, the tests and the command line.
 
-A recipe returns a ready :class:`~gancourse.train.GANTrainer`; everything it fixes is in its
-docstring, and every keyword of :class:`~gancourse.train.TrainConfig` can be overridden.
+A *builder* (:func:`toy_gan`, :func:`dcgan_gan`) returns a ready
+:class:`~gancourse.train.GANTrainer`; every keyword of :class:`~gancourse.train.TrainConfig`
+can be overridden. A :class:`Recipe` names one complete configuration — data, networks,
+objective, optimizer, length, what to measure — so that ``gancourse train dcgan-nsgan-fmnist``
+and notebook 04 train the same thing. :data:`RECIPES` lists them.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+
 from .config import seed_everything
-from .nets import mlp_discriminator, mlp_generator
+from .nets import DCGANDiscriminator, DCGANGenerator, mlp_discriminator, mlp_generator
 from .train import GANTrainer, TrainConfig
 
-__all__ = ["TOY_LATENT_DIM", "toy_gan"]
+__all__ = ["RECIPES", "TOY_LATENT_DIM", "Recipe", "dcgan_gan", "get_recipe", "toy_gan"]
 
 TOY_LATENT_DIM = 2
 
@@ -51,3 +58,167 @@ def toy_gan(
         progress=progress,
         **(trainer_kwargs or {}),
     )
+
+
+def dcgan_gan(
+    data,
+    seed: int = 0,
+    latent_dim: int = 100,
+    width: int = 64,
+    levels: int = 3,
+    g_batch_norm: bool = True,
+    d_batch_norm: bool = True,
+    spectral_norm: bool = False,
+    device=None,
+    progress: bool = False,
+    trainer_kwargs: dict | None = None,
+    **config,
+) -> GANTrainer:
+    """A DCGAN on an image sampler (``data.images`` is ``[N, C, H, W]``): the networks of
+    :mod:`gancourse.nets.dcgan` with the DCGAN paper's optimizer, Adam(lr 2e-4, β = (0.5, 0.999)),
+    batch 64 and NSGAN — each overridable. ``seed`` seeds the weights and the trainer."""
+    seed_everything(seed)
+    _, channels, height, width_px = data.images.shape
+    if height != width_px:
+        raise ValueError(f"DCGAN expects square images, got {height} × {width_px}")
+    generator = DCGANGenerator(latent_dim, channels, width, levels, height, g_batch_norm)
+    discriminator = DCGANDiscriminator(
+        channels, width, levels, height, batch_norm=d_batch_norm, spectral_norm=spectral_norm
+    )
+    defaults = {"batch_size": 64, "lr_d": 2e-4, "lr_g": 2e-4, "betas": (0.5, 0.999)}
+    return GANTrainer(
+        generator,
+        discriminator,
+        data,
+        latent_dim,
+        TrainConfig(seed=seed, **{**defaults, **config}),
+        device=device,
+        progress=progress,
+        **(trainer_kwargs or {}),
+    )
+
+
+# ----------------------------------------------------------------------------- named recipes
+# builder arguments that are not part of a recipe (the run gives them)
+_NOT_OPTIONS = {"dist", "data", "seed", "device", "progress", "trainer_kwargs", "config"}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A named, complete training configuration.
+
+    ``data`` is ``"fashion-mnist"`` or a toy distribution's name (``"ring"``, ``"grid"``);
+    ``options`` are the builder's keyword arguments (architecture and :class:`TrainConfig`
+    fields), each overridable (``gancourse train NAME --set width=32``); ``steps`` is the
+    default length and ``eval_every`` how often the run is measured — FashionNet-FID for
+    images, mode coverage for toy data.
+    """
+
+    name: str
+    summary: str
+    data: str
+    builder: Callable[..., GANTrainer]
+    options: dict = field(default_factory=dict)
+    steps: int = 10_000
+    eval_every: int = 1_000
+
+    @property
+    def is_image(self) -> bool:
+        return self.data == "fashion-mnist"
+
+    def option_names(self) -> set[str]:
+        """What can be overridden: the builder's own keywords and the TrainConfig fields."""
+        own = set(inspect.signature(self.builder).parameters) - _NOT_OPTIONS
+        return own | {f.name for f in fields(TrainConfig)} - {"seed"}
+
+    def check_options(self, overrides: dict) -> None:
+        """Raise a clear error for an override the recipe does not know."""
+        known = self.option_names()
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ValueError(
+                f"recipe {self.name} has no option {', '.join(unknown)}; "
+                f"its options: {', '.join(sorted(known))}"
+            )
+
+    def load_data(self, device=None):
+        """The training data on ``device``: an image sampler or a toy distribution."""
+        if self.is_image:
+            from .datasets import ImageSampler, fashion_mnist
+
+            images, labels = fashion_mnist("train")
+            return ImageSampler(images, labels, device=device)
+        from .datasets import grid, ring
+
+        return {"ring": ring, "grid": grid}[self.data]()
+
+    def build(
+        self, seed: int = 0, device=None, progress: bool = False, data=None, **overrides
+    ) -> GANTrainer:
+        """The trainer, with the recipe's options updated by ``overrides``."""
+        self.check_options(overrides)
+        data = self.load_data(device) if data is None else data
+        options = {**self.options, **overrides}
+        return self.builder(data, seed=seed, device=device, progress=progress, **options)
+
+
+_DCGAN_NSGAN = Recipe(
+    name="dcgan-nsgan-fmnist",
+    summary="DCGAN 64/128/256, NSGAN, Adam(2e-4, β=(0.5, 0.999)), batch 64 on Fashion-MNIST",
+    data="fashion-mnist",
+    builder=dcgan_gan,
+    options={"latent_dim": 100, "width": 64, "levels": 3, "cuda_graph": True},
+    steps=50_000,
+    eval_every=2_500,
+)
+_DCGAN_SN_HINGE = Recipe(
+    name="dcgan-sn-hinge-fmnist",
+    summary=(
+        "the course's flagship: DCGAN 64/128/256 with spectral norm in D (no batch norm), hinge "
+        "loss, Adam(2e-4, β=(0, 0.9)), EMA of G (0.999), batch 64 on Fashion-MNIST"
+    ),
+    data="fashion-mnist",
+    builder=dcgan_gan,
+    options={
+        "latent_dim": 100,
+        "width": 64,
+        "levels": 3,
+        "d_batch_norm": False,
+        "spectral_norm": True,
+        "loss": "hinge",
+        "betas": (0.0, 0.9),
+        "ema_decay": 0.999,
+        "cuda_graph": True,
+    },
+    steps=50_000,
+    eval_every=2_500,
+)
+_TOY_RING = Recipe(
+    name="toy-nsgan-ring",
+    summary="notebook 03's toy GAN: NSGAN, 3 × 128 ReLU MLPs, on the 8-Gaussian ring",
+    data="ring",
+    builder=toy_gan,
+    steps=2_000,
+    eval_every=500,
+)
+_TOY_GRID = Recipe(
+    name="toy-nsgan-grid",
+    summary="notebook 03's toy GAN: NSGAN, 3 × 128 ReLU MLPs, on the 25-Gaussian grid",
+    data="grid",
+    builder=toy_gan,
+    steps=5_000,
+    eval_every=1_000,
+)
+
+RECIPES: dict[str, Recipe] = {
+    r.name: r for r in (_DCGAN_NSGAN, _DCGAN_SN_HINGE, _TOY_RING, _TOY_GRID)
+}
+"""Every named recipe, by name."""
+
+
+def get_recipe(name: str) -> Recipe:
+    """The recipe called ``name`` (a clear error lists the known ones)."""
+    try:
+        return RECIPES[name]
+    except KeyError:
+        raise ValueError(f"unknown recipe {name!r}; known recipes: {', '.join(RECIPES)}") from None

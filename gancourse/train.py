@@ -26,10 +26,11 @@ infinite loss stops the run with the step where it first happened.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields
 
 import torch
 from torch import nn
@@ -39,51 +40,9 @@ from .checkpoint import atomic_save, load_checkpoint
 from .history import History
 from .losses import get_loss
 from .monitor import LossMonitor, TrainingDiverged
+from .train_config import _EXECUTION_ONLY, StepInputs, TrainConfig, _optimizer
 
-__all__ = ["GANTrainer", "TrainConfig", "TrainingDiverged"]
-
-
-@dataclass
-class TrainConfig:
-    """How to train. The defaults are the course's toy recipe (NSGAN, Adam(0.5, 0.999), lr 1e-3,
-    batch 256); see :func:`gancourse.recipes.toy_gan` for what it reaches on the ring."""
-
-    loss: str = "nonsaturating"  # a name in gancourse.losses.LOSSES
-    batch_size: int = 256
-    n_critic: int = 1  # discriminator steps per generator step (k in Algorithm 1)
-    lr_d: float = 1e-3
-    lr_g: float = 1e-3  # lr_g != lr_d is the two time-scale update rule (TTUR)
-    optimizer: str = "adam"  # adam | sgd | rmsprop
-    betas: tuple[float, float] = (0.5, 0.999)  # Adam
-    momentum: float = 0.0  # SGD and RMSprop
-    merged: bool = False  # one optimizer, one backward pass for D and G (needs n_critic = 1)
-    ema_decay: float | None = None  # e.g. 0.999: keep an EMA copy of G's weights
-    log_every: int = 50  # steps between log lines (and the only host-device syncs)
-    seed: int = 0  # seeds trainer.rng, which draws every batch and every z
-
-    def __post_init__(self) -> None:
-        get_loss(self.loss)  # an unknown name fails here, listing the known ones
-        if self.optimizer not in ("adam", "sgd", "rmsprop"):
-            raise ValueError(f"optimizer must be adam, sgd or rmsprop, got {self.optimizer!r}")
-        if self.batch_size < 1 or self.n_critic < 1 or self.log_every < 1:
-            raise ValueError("batch_size, n_critic and log_every must be >= 1")
-        if self.lr_d <= 0 or self.lr_g <= 0:
-            raise ValueError(
-                f"learning rates must be positive, got lr_d={self.lr_d}, lr_g={self.lr_g}"
-            )
-        if self.merged and self.n_critic != 1:
-            raise ValueError("the merged one-step update does one D and one G step: use n_critic=1")
-        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
-            raise ValueError(f"ema_decay must be in (0, 1), got {self.ema_decay}")
-        self.betas = tuple(self.betas)
-
-
-def _optimizer(config: TrainConfig, groups: list[dict]) -> torch.optim.Optimizer:
-    if config.optimizer == "adam":
-        return torch.optim.Adam(groups, betas=config.betas)
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(groups, momentum=config.momentum)
-    return torch.optim.RMSprop(groups, momentum=config.momentum)
+__all__ = ["GANTrainer", "StepInputs", "TrainConfig", "TrainingDiverged"]
 
 
 def _grad_norm(module: nn.Module) -> torch.Tensor:
@@ -149,6 +108,7 @@ class GANTrainer:
         self.progress = progress
 
         c = self.config
+        graphed = c.cuda_graph and self.device.type == "cuda"
         if c.merged:  # one optimizer; the ratio lr_g / lr_d is the lambda of the merged update
             self.opt = _optimizer(
                 c,
@@ -156,21 +116,29 @@ class GANTrainer:
                     {"params": self.D.parameters(), "lr": c.lr_d},
                     {"params": self.G.parameters(), "lr": c.lr_g},
                 ],
+                capturable=graphed,
             )
             self.optimizers = {"merged": self.opt}
         else:
-            self.opt_d = _optimizer(c, [{"params": self.D.parameters(), "lr": c.lr_d}])
-            self.opt_g = _optimizer(c, [{"params": self.G.parameters(), "lr": c.lr_g}])
+            self.opt_d = _optimizer(c, [{"params": self.D.parameters(), "lr": c.lr_d}], graphed)
+            self.opt_g = _optimizer(c, [{"params": self.G.parameters(), "lr": c.lr_g}], graphed)
             self.optimizers = {"d": self.opt_d, "g": self.opt_g}
         self.G_ema = None
         if c.ema_decay is not None:
             self.G_ema = copy.deepcopy(self.G).requires_grad_(False)
+        self.ema_updates = torch.zeros((), device=self.device)  # float: used in the decay
 
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(c.seed)
         self.step = 0  # generator steps done
         self.history = History()
+        self.meta: dict = {}  # plain values saved with the checkpoint (the run's recipe, ...)
         self.monitor = LossMonitor(("d_loss", "g_loss"), self.device)
+        self._graphed = None
+        if graphed:
+            from .graphed import CUDAGraphStep
+
+            self._graphed = CUDAGraphStep(self)
 
     # ----------------------------------------------------------------- the objective
     def sample_latent(self, n: int) -> torch.Tensor:
@@ -225,12 +193,31 @@ class GANTrainer:
         return d_loss, self.generator_loss(fake, real_logits, discriminator=frozen_d)
 
     # ----------------------------------------------------------------- one step
-    def discriminator_step(self) -> torch.Tensor:
-        """One optimizer step of D on a fresh real batch and a fresh (detached) fake batch;
-        returns the loss (on the device)."""
-        real = self.sample_real(self.config.batch_size)
+    def draw_step_inputs(self) -> StepInputs:
+        """Every random draw of one training step, in a fixed order, from ``self.rng``:
+        for each D step a real batch and a z batch, then G's z batch (and, for a relativistic
+        generator loss, its real batch). The merged update uses one real and one z batch."""
+        n = self.config.batch_size
+        if self.config.merged:
+            real, z = self.sample_real(n), self.sample_latent(n)
+            return StepInputs((real,), (z,), z, None)
+        reals, latents = [], []
+        for _ in range(self.config.n_critic):
+            reals.append(self.sample_real(n))
+            latents.append(self.sample_latent(n))
+        g_latent = self.sample_latent(n)
+        g_real = self.sample_real(n) if self._g_needs_real else None
+        return StepInputs(tuple(reals), tuple(latents), g_latent, g_real)
+
+    def discriminator_step(
+        self, real: torch.Tensor | None = None, z: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """One optimizer step of D on a real batch and a (detached) fake batch G(z), drawn
+        fresh when not given; returns the loss (on the device)."""
+        real = self.sample_real(self.config.batch_size) if real is None else real
+        z = self.sample_latent(self.config.batch_size) if z is None else z
         with torch.no_grad():
-            fake = self.G(self.sample_latent(self.config.batch_size))
+            fake = self.G(z)
         loss = self.discriminator_loss(real, fake)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
@@ -239,58 +226,89 @@ class GANTrainer:
             self.after_d_step(self)
         return loss.detach()
 
-    def generator_step(self) -> torch.Tensor:
-        """One optimizer step of G against the current D, which is held fixed; returns the loss."""
+    def generator_step(
+        self, z: torch.Tensor | None = None, real: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """One optimizer step of G against the current D, which is held fixed; returns the loss.
+        ``real`` is used only by relativistic generator losses (drawn when needed, not given)."""
+        z = self.sample_latent(self.config.batch_size) if z is None else z
+        if self._g_needs_real and real is None:
+            real = self.sample_real(self.config.batch_size)
         self.D.requires_grad_(False)  # D is a fixed function here: no gradients to compute for it
         try:
-            fake = self.G(self.sample_latent(self.config.batch_size))
-            real_logits = None
-            if self._g_needs_real:
-                real_logits = self.D(self.sample_real(self.config.batch_size))
-            loss = self.generator_loss(fake, real_logits)
+            real_logits = self.D(real) if self._g_needs_real else None
+            loss = self.generator_loss(self.G(z), real_logits)
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
-            if self._logging_step():
-                self.monitor.set("g_grad_norm", _grad_norm(self.G))
             self.opt_g.step()
         finally:
             self.D.requires_grad_(True)
         return loss.detach()
 
-    def merged_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def merged_step(
+        self, real: torch.Tensor | None = None, z: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """One step of both networks from one backward pass (see :meth:`merged_losses`)."""
-        real = self.sample_real(self.config.batch_size)
-        d_loss, g_loss = self.merged_losses(real, self.sample_latent(self.config.batch_size))
+        real = self.sample_real(self.config.batch_size) if real is None else real
+        z = self.sample_latent(self.config.batch_size) if z is None else z
+        d_loss, g_loss = self.merged_losses(real, z)
         self.opt.zero_grad(set_to_none=True)
         (d_loss + g_loss).backward()
-        if self._logging_step():
-            self.monitor.set("d_grad_norm", _grad_norm(self.D))
-            self.monitor.set("g_grad_norm", _grad_norm(self.G))
         self.opt.step()
         if self.after_d_step is not None:
             self.after_d_step(self)
         return d_loss.detach(), g_loss.detach()
 
-    def train_step(self) -> None:
-        """One generator step, with its ``n_critic`` discriminator steps (or one merged step)."""
+    def update(
+        self, batch: StepInputs, record_grad_norms: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        """The arithmetic of one training step on given inputs: ``n_critic`` D steps and one
+        G step (or one merged step), then the EMA of G. Returns the mean D loss, the G loss and
+        (when asked) the gradient norms of the last D and G steps — all on the device.
+
+        It reads nothing from the host and draws no random numbers, which is what lets
+        :class:`~gancourse.graphed.CUDAGraphStep` record it once and replay it."""
         if self.config.merged:
-            d_loss, g_loss = self.merged_step()
+            d_loss, g_loss = self.merged_step(batch.reals[0], batch.d_latents[0])
         else:
-            d_losses = [self.discriminator_step() for _ in range(self.config.n_critic)]
-            if self._logging_step():
-                self.monitor.set("d_grad_norm", _grad_norm(self.D))
+            d_losses = [
+                self.discriminator_step(real, z)
+                for real, z in zip(batch.reals, batch.d_latents, strict=True)
+            ]
             d_loss = torch.stack(d_losses).mean()
-            g_loss = self.generator_step()
-        self.step += 1
+            g_loss = self.generator_step(batch.g_latent, batch.g_real)
         self._update_ema()
+        norms = {}
+        if record_grad_norms:  # D's .grad still holds its last step: G's step leaves it alone
+            norms = {"d_grad_norm": _grad_norm(self.D), "g_grad_norm": _grad_norm(self.G)}
+        return d_loss, g_loss, norms
+
+    def train_step(self) -> None:
+        """One generator step, with its ``n_critic`` discriminator steps (or one merged step):
+        draw the step's inputs, then :meth:`update` (replayed as a CUDA graph when
+        ``config.cuda_graph`` and the device is CUDA)."""
+        batch = self.draw_step_inputs()
+        record = self._logging_step()
+        run = self.update if self._graphed is None else self._graphed
+        d_loss, g_loss, grad_norms = run(batch, record)
+        for name, value in grad_norms.items():
+            self.monitor.set(name, value)
+        self.step += 1
         self.monitor.add(self.step, d_loss=d_loss, g_loss=g_loss)
 
     def _update_ema(self) -> None:
+        r"""EMA of G's weights, :math:`\bar\theta \leftarrow \beta_t \bar\theta + (1 - \beta_t)\theta`,
+        with the warm-up :math:`\beta_t = \min(\beta, (1 + t)/(10 + t))` after t updates: without
+        it a 0.999 average would remember the random initial weights for thousands of steps.
+        The count lives on the device so that a CUDA graph can replay the update."""
         if self.G_ema is None:
             return
         with torch.no_grad():
+            self.ema_updates += 1
+            t = self.ema_updates
+            weight = 1.0 - torch.clamp((1.0 + t) / (10.0 + t), max=self.config.ema_decay)
             for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters(), strict=True):
-                p_ema.lerp_(p, 1.0 - self.config.ema_decay)
+                p_ema.lerp_(p, weight)
             for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers(), strict=True):
                 b_ema.copy_(b)
 
@@ -345,16 +363,24 @@ class GANTrainer:
 
         With ``seed`` the noise comes from a fresh generator with that seed, so evaluations
         are comparable across runs and leave the trainer's random stream untouched.
+
+        The generator runs as in training (batch-norm layers normalise with the statistics of
+        each batch of ``config.batch_size`` — the distribution D was trained against), and
+        every buffer is restored afterwards: generating never changes the run.
         """
         g = self.G_ema if (ema is not False and self.G_ema is not None) else self.G
         rng = self.rng
         if seed is not None:
             rng = torch.Generator(device=self.device)
             rng.manual_seed(seed)
-        sizes = [min(self.config.batch_size, n - i) for i in range(0, n, self.config.batch_size)]
-        return torch.cat(
-            [g(torch.randn(m, self.latent_dim, generator=rng, device=self.device)) for m in sizes]
-        )
+        size = self.config.batch_size
+        with preserved_buffers(g):
+            # whole batches only, so that no sample is normalised with a tiny last batch
+            batches = [
+                g(torch.randn(size, self.latent_dim, generator=rng, device=self.device))
+                for _ in range(-(-n // size))
+            ]
+        return torch.cat(batches)[:n]
 
     # ----------------------------------------------------------------- logging
     def _logging_step(self) -> bool:
@@ -374,9 +400,11 @@ class GANTrainer:
             "torch_rng": torch.get_rng_state(),
             "history": self.history.state_dict(),
             "monitor": self.monitor.state_dict(),
+            "meta": self.meta,
         }
         if self.G_ema is not None:
             state["generator_ema"] = self.G_ema.state_dict()
+            state["ema_updates"] = self.ema_updates
         if torch.cuda.is_available():
             state["cuda_rng"] = torch.cuda.get_rng_state_all()
         return state
@@ -396,6 +424,7 @@ class GANTrainer:
             f.name
             for f in fields(self.config)
             if f.name in saved
+            and f.name not in _EXECUTION_ONLY
             and _normalise(saved[f.name]) != _normalise(getattr(self.config, f.name))
         ]
         if mismatched:
@@ -407,6 +436,7 @@ class GANTrainer:
         self.D.load_state_dict(state["discriminator"])
         if self.G_ema is not None:
             self.G_ema.load_state_dict(state["generator_ema"])
+            self.ema_updates.copy_(state["ema_updates"])  # in place: a CUDA graph points at it
         for k, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][k])
         self.rng.set_state(state["rng"].cpu())  # generator states are CPU byte tensors
@@ -416,7 +446,23 @@ class GANTrainer:
         self.history.load_state_dict(state["history"])
         self.monitor.load_state_dict(state["monitor"])
         self.step = int(state["step"])
+        self.meta = dict(state.get("meta", {}))
+        if self._graphed is not None:  # the optimizers now hold new state tensors: recapture
+            self._graphed.reset()
 
 
 def _normalise(value):
     return list(value) if isinstance(value, tuple | list) else value
+
+
+@contextlib.contextmanager
+def preserved_buffers(module: nn.Module):
+    """Run ``module`` and put its buffers (batch-norm running statistics, counters) back as
+    they were, in place (a captured CUDA graph keeps pointing at the same tensors)."""
+    saved = [b.clone() for b in module.buffers()]
+    try:
+        yield module
+    finally:
+        with torch.no_grad():
+            for b, old in zip(module.buffers(), saved, strict=True):
+                b.copy_(old)

@@ -8,6 +8,8 @@ from gancourse import theory as th
 from gancourse.losses import (
     LOSSES,
     get_loss,
+    hinge_d_loss,
+    hinge_g_loss,
     minimax_d_loss,
     minimax_g_loss,
     nonsaturating_g_loss,
@@ -88,7 +90,7 @@ def test_registry():
     assert get_loss("minimax").g_loss is minimax_g_loss
     d_loss, g_loss = get_loss("nonsaturating")
     assert d_loss is minimax_d_loss and g_loss is nonsaturating_g_loss
-    with pytest.raises(ValueError, match="unknown loss 'wgan'.*minimax, nonsaturating"):
+    with pytest.raises(ValueError, match="unknown loss 'wgan'.*hinge, minimax, nonsaturating"):
         get_loss("wgan")
 
 
@@ -114,3 +116,20 @@ def test_no_inf_or_nan_at_logits_1e4(scale):
         assert torch.isfinite(grad).all()
     # the values are the exact limits: softplus(1e4) = 1e4
     assert minimax_d_loss(logits, logits).item() == pytest.approx(abs(scale))
+
+
+def test_hinge_losses_on_hand_computed_logits():
+    real = torch.tensor([2.0, 0.5, -1.0])  # margins: 0, 0.5, 2 -> mean 2.5 / 3
+    fake = torch.tensor([-3.0, 0.0, 1.0])  # margins: 0, 1, 2 -> mean 1
+    assert hinge_d_loss(real, fake).item() == pytest.approx(2.5 / 3 + 1.0, rel=1e-6)
+    assert hinge_g_loss(fake).item() == pytest.approx(2.0 / 3, rel=1e-6)
+    # beyond the margin D gets no gradient; G always gets -1/B per logit
+    real.requires_grad_(True)
+    fake.requires_grad_(True)
+    hinge_d_loss(real, fake).backward()
+    assert real.grad.tolist() == pytest.approx([0.0, -1 / 3, -1 / 3])
+    assert fake.grad.tolist() == pytest.approx([0.0, 1 / 3, 1 / 3])
+    fake.grad = None
+    hinge_g_loss(fake).backward()
+    assert fake.grad.tolist() == pytest.approx([-1 / 3] * 3)
+    assert get_loss("hinge") == (hinge_d_loss, hinge_g_loss)

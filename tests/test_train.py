@@ -67,14 +67,17 @@ def test_ttur_learning_rates():
     assert [g["lr"] for g in merged.opt.param_groups] == [4e-4, 1e-4]
 
 
-def test_ema_is_an_exponential_moving_average():
+@pytest.mark.parametrize(("done", "expected_decay"), [(0, 2 / 11), (200, 0.9)])
+def test_ema_is_an_exponential_moving_average_with_warm_up(done, expected_decay):
+    # beta_t = min(beta, (1 + t) / (10 + t)): 2/11 at the first update, beta once t >= 80
     trainer = small_trainer(ema_decay=0.9)
-    before = [p.detach().clone() for p in trainer.G.parameters()]
+    trainer.train(done)
+    before = [p.detach().clone() for p in trainer.G_ema.parameters()]
     trainer.train(1)
     for ema, start, now in zip(
         trainer.G_ema.parameters(), before, trainer.G.parameters(), strict=True
     ):
-        assert torch.allclose(ema, 0.9 * start + 0.1 * now, atol=1e-7)
+        assert torch.allclose(ema, expected_decay * start + (1 - expected_decay) * now, atol=1e-6)
 
 
 def _grads(module):
@@ -207,7 +210,9 @@ def test_generate_uses_ema_when_present():
     state = trainer.rng.get_state()
     with_ema = trainer.generate(10)
     trainer.rng.set_state(state)
-    assert torch.equal(with_ema, trainer.G_ema(trainer.sample_latent(10)))
+    # whole batches are drawn (batch-norm sees training-sized batches), then cut to n
+    full = trainer.G_ema(trainer.sample_latent(trainer.config.batch_size))
+    assert torch.equal(with_ema, full[:10])
     # a seeded evaluation is repeatable and leaves the training stream alone
     state = trainer.rng.get_state()
     assert torch.equal(trainer.generate(10, seed=3), trainer.generate(10, seed=3))

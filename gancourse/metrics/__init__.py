@@ -9,8 +9,10 @@ from .kid import kid
 from .modes import ModeCoverage, mode_coverage
 from .parzen import parzen_log_likelihood, select_parzen_sigma
 from .precision_recall import precision_recall
+from .tracking import FIDTracker
 
 __all__ = [
+    "FIDTracker",
     "FashionNetFeatures",
     "InceptionFeatures",
     "ModeCoverage",

@@ -1,5 +1,14 @@
 """Networks (``nn.Module``s) for the course."""
 
+from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init_, feature_map_sizes
 from .mlp import MLP, mlp_discriminator, mlp_generator
 
-__all__ = ["MLP", "mlp_discriminator", "mlp_generator"]
+__all__ = [
+    "MLP",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "dcgan_init_",
+    "feature_map_sizes",
+    "mlp_discriminator",
+    "mlp_generator",
+]

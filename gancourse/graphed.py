@@ -1,0 +1,110 @@
+"""One whole training step replayed as a CUDA graph.
+
+Why. The networks of this course are small: a DCGAN step at batch 64 is a few hundred GPU
+kernels of a few microseconds each. Launched one by one from Python, the GPU waits for the
+host between them, and the step takes as long as its launches, not its arithmetic. A CUDA
+graph records the kernels of one step once; replaying it launches them all with one call.
+(Measured by ``benchmarks/bench_dcgan_step.py``.)
+
+What is recorded. :meth:`GANTrainer.update` — the ``n_critic`` discriminator steps, the
+generator step, the optimizer updates and the EMA of G — on *static* input tensors. What
+stays outside. The random draws (:meth:`GANTrainer.draw_step_inputs`): they come from the
+trainer's generator exactly as in an eager step, on the device, and are copied into the
+static inputs before each replay. So a graphed run consumes the same random stream and does
+the same arithmetic as an eager one; only the launching differs (a GPU test checks that both
+give the same parameters).
+
+What it needs. Optimizers whose step counts live on the device (``capturable=True``, which
+the trainer sets when ``config.cuda_graph`` is on); no host synchronisation inside the step
+(no ``.item()``, no Python branch on a tensor's value); penalties and ``after_d_step`` hooks
+made of tensor operations only. The first few steps run eagerly on a side stream to create the
+optimizer state and warm up the allocator and cuDNN, as the PyTorch documentation prescribes;
+they are ordinary training steps.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["CUDAGraphStep"]
+
+
+class CUDAGraphStep:
+    """Callable like :meth:`GANTrainer.update`: ``(batch, record_grad_norms) -> (d_loss,
+    g_loss, grad_norms)``, replaying a CUDA graph after ``warmup`` eager steps.
+
+    The graph always computes the gradient norms (a few kernels inside the graph cost
+    nothing); they are returned only when asked for, as copies.
+    """
+
+    def __init__(self, trainer, warmup: int = 3) -> None:
+        if trainer.device.type != "cuda":
+            raise ValueError(f"CUDA graphs need a CUDA device, the trainer is on {trainer.device}")
+        self.trainer = trainer
+        self.warmup = warmup
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the graph (after loading a checkpoint: the optimizer state tensors are new)."""
+        self.graph: torch.cuda.CUDAGraph | None = None
+        self.static_inputs = None
+        self.static_outputs = None
+        self.warmup_left = self.warmup
+
+    def __call__(self, batch, record_grad_norms: bool = False):
+        trainer = self.trainer
+        if self.warmup_left > 0:
+            self.warmup_left -= 1
+            side = torch.cuda.Stream(device=trainer.device)
+            side.wait_stream(torch.cuda.current_stream(trainer.device))
+            with torch.cuda.stream(side):
+                out = trainer.update(batch, record_grad_norms)
+            torch.cuda.current_stream(trainer.device).wait_stream(side)
+            return out
+        if self.graph is None:
+            self._capture(batch)
+        self._copy_inputs(batch)
+        self.graph.replay()
+        d_loss, g_loss, norms = self.static_outputs
+        if record_grad_norms:
+            return d_loss.clone(), g_loss.clone(), {k: v.clone() for k, v in norms.items()}
+        # the losses are read by the monitor's kernels, queued before the next replay
+        return d_loss, g_loss, {}
+
+    def _copy_inputs(self, batch) -> None:
+        for static, fresh in zip(_tensors(self.static_inputs), _tensors(batch), strict=True):
+            static.copy_(fresh)
+
+    def _capture(self, batch) -> None:
+        trainer = self.trainer
+        # Static inputs, one tensor per input (the merged step's z is used twice: keep it shared)
+        clones: dict[int, torch.Tensor] = {}
+
+        def static(t):
+            if t is None:
+                return None
+            if id(t) not in clones:
+                clones[id(t)] = t.clone()
+            return clones[id(t)]
+
+        self.static_inputs = type(batch)(
+            tuple(static(t) for t in batch.reals),
+            tuple(static(t) for t in batch.d_latents),
+            static(batch.g_latent),
+            static(batch.g_real),
+        )
+        for opt in trainer.optimizers.values():
+            # the gradients are then allocated inside the graph, at addresses every replay reuses
+            opt.zero_grad(set_to_none=True)
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            self.static_outputs = trainer.update(self.static_inputs, record_grad_norms=True)
+
+
+def _tensors(batch) -> list[torch.Tensor]:
+    """The distinct input tensors of a StepInputs, in a fixed order."""
+    seen: dict[int, torch.Tensor] = {}
+    for t in (*batch.reals, *batch.d_latents, batch.g_latent, batch.g_real):
+        if t is not None and id(t) not in seen:
+            seen[id(t)] = t
+    return list(seen.values())
