@@ -64,8 +64,8 @@ lab: data
 	$(PY) -m jupyter lab notebooks/
 
 lint: setup
-	$(PY) -m ruff check gancourse tests notebooks scripts
-	$(PY) -m ruff format --check gancourse tests scripts
+	$(PY) -m ruff check gancourse tests notebooks scripts benchmarks
+	$(PY) -m ruff format --check gancourse tests scripts benchmarks
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -15,7 +15,7 @@ the same arithmetic as an eager one; only the launching differs (a GPU test chec
 give the same parameters).
 
 What it needs. Optimizers whose step counts live on the device (``capturable=True``, which
-the trainer sets when ``config.cuda_graph`` is on); no host synchronisation inside the step
+the trainer sets on CUDA); no host synchronisation inside the step
 (no ``.item()``, no Python branch on a tensor's value); penalties and ``after_d_step`` hooks
 made of tensor operations only. The first few steps run eagerly on a side stream to create the
 optimizer state and warm up the allocator and cuDNN, as the PyTorch documentation prescribes;

@@ -15,7 +15,8 @@ this file; a gradient penalty (``d_penalty``) and a post-step hook such as weigh
 
 Options: separate learning rates for D and G (TTUR); an exponential moving average of G's
 weights; and the **merged one-step update**, which does a D step and a G step with one
-optimizer and one backward pass (see :meth:`GANTrainer.merged_losses`).
+optimizer and one backward pass (see :meth:`GANTrainer.merged_losses`); and, on CUDA, replaying each
+whole step as one CUDA graph (``cuda_graph=True``, :mod:`gancourse.graphed`).
 
 What the loop promises: every random draw comes from one generator (``trainer.rng``) that
 is checkpointed with the weights, optimizer states and history, so a resumed run continues
@@ -109,6 +110,9 @@ class GANTrainer:
 
         c = self.config
         graphed = c.cuda_graph and self.device.type == "cuda"
+        # On CUDA the optimizers keep their step counts on the device whether or not the step
+        # is graphed, so eager and graphed runs do identical arithmetic and share checkpoints.
+        capturable = self.device.type == "cuda"
         if c.merged:  # one optimizer; the ratio lr_g / lr_d is the lambda of the merged update
             self.opt = _optimizer(
                 c,
@@ -116,12 +120,12 @@ class GANTrainer:
                     {"params": self.D.parameters(), "lr": c.lr_d},
                     {"params": self.G.parameters(), "lr": c.lr_g},
                 ],
-                capturable=graphed,
+                capturable=capturable,
             )
             self.optimizers = {"merged": self.opt}
         else:
-            self.opt_d = _optimizer(c, [{"params": self.D.parameters(), "lr": c.lr_d}], graphed)
-            self.opt_g = _optimizer(c, [{"params": self.G.parameters(), "lr": c.lr_g}], graphed)
+            self.opt_d = _optimizer(c, [{"params": self.D.parameters(), "lr": c.lr_d}], capturable)
+            self.opt_g = _optimizer(c, [{"params": self.G.parameters(), "lr": c.lr_g}], capturable)
             self.optimizers = {"d": self.opt_d, "g": self.opt_g}
         self.G_ema = None
         if c.ema_decay is not None:

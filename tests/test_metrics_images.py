@@ -200,3 +200,19 @@ def test_parzen_bandwidth_selection_finds_the_true_scale():
     assert best in (0.03, 0.1) and len(scores) == 5 and scores[-1] < max(scores)
     with pytest.raises(ValueError, match="sigma must be positive"):
         parzen_log_likelihood(data(5), data(5), 0.0)
+
+
+def test_nearest_neighbours_match_brute_force_across_chunks():
+    from gancourse.metrics import nearest_neighbours
+
+    g = torch.Generator().manual_seed(0)
+    reference = torch.randint(0, 256, (1000, 1, 8, 8), dtype=torch.uint8, generator=g)
+    queries = torch.rand(37, 1, 8, 8, generator=g) * 2 - 1
+    queries[5] = reference[777].float() / 127.5 - 1  # an exact copy is found at distance 0
+    dist, idx = nearest_neighbours(queries, reference, chunk_size=128)
+    full = torch.cdist(queries.flatten(1).double(), (reference.double() / 127.5 - 1).flatten(1))
+    assert torch.equal(idx, full.argmin(dim=1))
+    assert torch.allclose(dist.double(), full.min(dim=1).values, atol=1e-4)
+    assert idx[5] == 777 and dist[5] < 1e-3
+    with pytest.raises(ValueError, match="trailing shape"):
+        nearest_neighbours(queries, reference[:, :, :4])

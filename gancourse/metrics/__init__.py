@@ -7,6 +7,7 @@ from .fid import feature_statistics, fid, fid_from_stats
 from .inception_score import inception_score
 from .kid import kid
 from .modes import ModeCoverage, mode_coverage
+from .nearest import nearest_neighbours
 from .parzen import parzen_log_likelihood, select_parzen_sigma
 from .precision_recall import precision_recall
 from .tracking import FIDTracker
@@ -24,6 +25,7 @@ __all__ = [
     "inception_score",
     "kid",
     "mode_coverage",
+    "nearest_neighbours",
     "parzen_log_likelihood",
     "precision_recall",
     "select_parzen_sigma",

@@ -2,7 +2,7 @@
 against torch-fidelity's (eigenvalues of the non-symmetric product) and the classic
 scipy.linalg.sqrtm route, on the same statistics in the same run.
 
-    python scripts/bench_fid.py [--n 10000] [--dim 2048] [--device cpu|cuda]
+    python benchmarks/bench_fid.py [--n 10000] [--dim 2048] [--device cpu|cuda]
 
 Needs the dev extra (torch-fidelity, which brings scipy).
 """

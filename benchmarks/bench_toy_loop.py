@@ -1,6 +1,6 @@
 """Steps per second of the toy training loop, two-step alternating vs the merged one-step update.
 
-python scripts/bench_toy_loop.py [--steps 2000] [--repeats 2] [--device cpu]
+python benchmarks/bench_toy_loop.py [--steps 2000] [--repeats 2] [--device cpu]
 """
 
 from __future__ import annotations
