@@ -24,7 +24,23 @@ import torch.nn.functional as F
 __all__ = [
     "LOSSES",
     "LossPair",
+    "FisherGANLoss",
+    "ctransform_d_loss",
+    "ctransform_g_loss",
+    "exp_distance_kernel",
+    "gaussian_kernel",
     "get_loss",
+    "mcgan_cov_d_loss",
+    "mcgan_cov_g_loss",
+    "mcgan_mean_d_loss",
+    "mcgan_mean_g_loss",
+    "mmd2",
+    "mmd_d_loss",
+    "mmd_g_loss",
+    "mmd_gaussian_d_loss",
+    "mmd_gaussian_g_loss",
+    "wgan_d_loss",
+    "wgan_g_loss",
     "hinge_d_loss",
     "hinge_g_loss",
     "minimax_d_loss",
@@ -92,6 +108,231 @@ def hinge_g_loss(
     return -fake_logits.mean()
 
 
+# ----------------------------------------------------------------------------- IPM objectives
+# An integral probability metric  d_F(P, Q) = sup_{f in F} E_P f(x) - E_Q f(y)  for a class F of
+# critics; each objective below is one choice of F (and of how to keep the critic inside it).
+# The critic maximises the estimate, so its loss is minus the estimate; G minimises it.
+
+
+def wgan_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    r"""The WGAN critic loss (Arjovsky et al. 2017): the Kantorovich–Rubinstein estimate
+    :math:`\hat W = \mathbb E_x f(x) - \mathbb E_z f(G(z))`, negated,
+
+    .. math:: L_f = \mathbb E_z[f(G(z))] - \mathbb E_x[f(x)].
+
+    :math:`f` is the raw critic output (no sigmoid, no log). It estimates :math:`W_1` only when
+    :math:`f` is 1-Lipschitz: pair it with clipping, a gradient penalty or spectral norm.
+    """
+    return fake_logits.mean() - real_logits.mean()
+
+
+def wgan_g_loss(fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None) -> torch.Tensor:
+    r"""The WGAN generator loss :math:`L_G = -\mathbb E_z[f(G(z))]` (the real term is constant in G)."""
+    return -fake_logits.mean()
+
+
+def _features(out: torch.Tensor) -> torch.Tensor:
+    return out.flatten(1) if out.dim() > 1 else out[:, None]
+
+
+def mcgan_mean_d_loss(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:
+    r"""McGAN, mean matching (Mroueh, Sercu & Goel 2017). The critic is a feature map
+    :math:`\Phi_\omega` (D's output ``[B, k]``) and :math:`f(x) = \langle v, \Phi_\omega(x)\rangle` with
+    :math:`\|v\|_2 \le 1`. The supremum over :math:`v` is in closed form:
+
+    .. math:: d_\mu = \max_{\|v\| \le 1} \langle v, \mu_\omega(P) - \mu_\omega(Q)\rangle
+                    = \|\mu_\omega(P) - \mu_\omega(Q)\|_2, \qquad L_\Phi = -d_\mu.
+
+    (:math:`\Phi_\omega` must stay bounded — clip its weights as the paper does.)
+    """
+    return -(_features(real_features).mean(0) - _features(fake_features).mean(0)).norm()
+
+
+def mcgan_mean_g_loss(
+    fake_features: torch.Tensor, real_features: torch.Tensor | None = None
+) -> torch.Tensor:
+    r""":math:`L_G = d_\mu = \|\mu_\omega(P) - \mu_\omega(Q_G)\|_2` (needs the real features)."""
+    return -mcgan_mean_d_loss(real_features, fake_features)
+
+
+def _mcgan_cov_distance(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    real, fake = _features(real), _features(fake)
+    mean_term = (real.mean(0) - fake.mean(0)).norm()
+    # the paper's "covariance" is the uncentred second moment E[Phi Phi^T]
+    second = real.T @ real / len(real) - fake.T @ fake / len(fake)
+    return mean_term + torch.linalg.svdvals(second).sum()
+
+
+def mcgan_cov_d_loss(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:
+    r"""McGAN, mean and covariance matching: :math:`d_\mu` plus
+
+    .. math:: d_\Sigma = \max_{U, V \text{ orthonormal}} \operatorname{tr}\big(U^\top(\Sigma_\omega(P) - \Sigma_\omega(Q))V\big)
+              = \|\Sigma_\omega(P) - \Sigma_\omega(Q)\|_*,
+
+    the nuclear norm (sum of singular values; the paper's rank-k version with k = feature size),
+    with :math:`\Sigma_\omega(P) = \mathbb E_P[\Phi_\omega\Phi_\omega^\top]`. Loss :math:`-(d_\mu + d_\Sigma)`.
+    """
+    return -_mcgan_cov_distance(real_features, fake_features)
+
+
+def mcgan_cov_g_loss(
+    fake_features: torch.Tensor, real_features: torch.Tensor | None = None
+) -> torch.Tensor:
+    r""":math:`L_G = d_\mu + d_\Sigma` (needs the real features)."""
+    return _mcgan_cov_distance(real_features, fake_features)
+
+
+def exp_distance_kernel(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    r"""The seed's kernel on critic features, :math:`\kappa(u, u') = \exp(-\|u - u'\|_2)`
+    (a Laplace-type kernel; characteristic, so MMD = 0 only when the distributions agree)."""
+    return torch.exp(-torch.cdist(a, b))
+
+
+def gaussian_kernel(
+    a: torch.Tensor, b: torch.Tensor, sigmas: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0)
+) -> torch.Tensor:
+    r"""A mixture of Gaussian kernels :math:`\sum_\sigma \exp(-\|u - u'\|^2 / 2\sigma^2)`, the
+    bandwidths of Li et al. (2017)."""
+    sq = torch.cdist(a, b) ** 2
+    return sum(torch.exp(-sq / (2 * s * s)) for s in sigmas)
+
+
+def mmd2(x: torch.Tensor, y: torch.Tensor, kernel: Callable = exp_distance_kernel) -> torch.Tensor:
+    r"""The unbiased estimate of the squared maximum mean discrepancy (Gretton et al. 2012),
+
+    .. math:: \widehat{\mathrm{MMD}}^2 = \frac{\sum_{i \ne j}\kappa(x_i, x_j)}{m(m-1)}
+              + \frac{\sum_{i \ne j}\kappa(y_i, y_j)}{n(n-1)} - \frac{2}{mn}\sum_{i,j}\kappa(x_i, y_j),
+
+    on features ``[m, k]`` and ``[n, k]`` (it can be slightly negative)."""
+    x, y = _features(x), _features(y)
+    m, n = len(x), len(y)
+    if m < 2 or n < 2:
+        raise ValueError(f"the unbiased MMD needs at least 2 samples per set, got {m} and {n}")
+    kxx, kyy, kxy = kernel(x, x), kernel(y, y), kernel(x, y)
+    return (
+        (kxx.sum() - kxx.diagonal().sum()) / (m * (m - 1))
+        + (kyy.sum() - kyy.diagonal().sum()) / (n * (n - 1))
+        - 2 * kxy.mean()
+    )
+
+
+def mmd_d_loss(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:
+    r"""MMD GAN (Li et al. 2017), the critic's side: a kernel on learned features,
+    :math:`k(x, x') = \kappa(D(x), D(x'))`, chosen to *maximise* the MMD: :math:`L_D = -\widehat{\mathrm{MMD}}^2`.
+    The kernel is the seed's :math:`\exp(-\|D(x) - D(x')\|)`. (The paper adds an autoencoder term
+    to keep D injective; here, as in later work, a Lipschitz constraint on D does that job.)"""
+    return -mmd2(real_features, fake_features)
+
+
+def mmd_g_loss(
+    fake_features: torch.Tensor, real_features: torch.Tensor | None = None
+) -> torch.Tensor:
+    r""":math:`L_G = \widehat{\mathrm{MMD}}^2` between real and generated features."""
+    return mmd2(real_features, fake_features)
+
+
+def mmd_gaussian_d_loss(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:
+    """:func:`mmd_d_loss` with the Gaussian-mixture kernel :func:`gaussian_kernel`."""
+    return -mmd2(real_features, fake_features, gaussian_kernel)
+
+
+def mmd_gaussian_g_loss(
+    fake_features: torch.Tensor, real_features: torch.Tensor | None = None
+) -> torch.Tensor:
+    """:func:`mmd_g_loss` with the Gaussian-mixture kernel."""
+    return mmd2(real_features, fake_features, gaussian_kernel)
+
+
+class FisherGANLoss:
+    r"""Fisher GAN (Mroueh & Sercu 2017): the critic is constrained in *second moment*,
+    :math:`\hat\Omega(f) = \tfrac12(\mathbb E_P f^2 + \mathbb E_Q f^2) = 1`, by an augmented
+    Lagrangian with an explicit multiplier :math:`\lambda`:
+
+    .. math:: \mathcal L_F = \hat{\mathcal E} + \lambda(1 - \hat\Omega) - \frac\rho2 (1 - \hat\Omega)^2,
+              \qquad \hat{\mathcal E} = \mathbb E_P f - \mathbb E_Q f.
+
+    The critic ascends :math:`\mathcal L_F` (its loss is :math:`-\mathcal L_F`); after each critic
+    step, :meth:`update` moves the multiplier against its gradient,
+    :math:`\lambda \leftarrow \lambda - \rho\,(1 - \hat\Omega)`. The generator minimises
+    :math:`-\mathbb E_Q f`. The multiplier is state: the trainer checkpoints it
+    (:meth:`state_dict`) and calls :meth:`update` after every D step.
+    """
+
+    needs_update = True
+
+    def __init__(self, rho: float = 1e-6) -> None:
+        if rho <= 0:
+            raise ValueError(f"rho must be positive, got {rho}")
+        self.rho = rho
+        self.lam = torch.zeros(())
+        self.constraint = torch.zeros(())  # 1 - Omega at the last critic loss
+
+    def d_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        if self.lam.device != real_logits.device:
+            self.lam = self.lam.to(real_logits.device)
+        e = real_logits.mean() - fake_logits.mean()
+        omega = 0.5 * (real_logits.pow(2).mean() + fake_logits.pow(2).mean())
+        gap = 1.0 - omega
+        self.constraint = gap.detach()
+        return -(e + self.lam * gap - 0.5 * self.rho * gap**2)
+
+    def g_loss(
+        self, fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        return -fake_logits.mean()
+
+    @torch.no_grad()
+    def update(self) -> None:
+        """The multiplier step :math:`\\lambda \\leftarrow \\lambda - \\rho(1 - \\hat\\Omega)`, in place."""
+        self.lam.sub_(self.rho * self.constraint.to(self.lam.device))
+
+    def state_dict(self) -> dict:
+        return {"lam": self.lam.detach().clone()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.lam = self.lam.to(state["lam"].device)
+        self.lam.copy_(state["lam"])
+
+
+def _c_transform(real_logits: torch.Tensor, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    # phi^c(y) = min_x [ c(x, y) - phi(x) ] over the batch of reals, c = Euclidean distance
+    cost = torch.cdist(fake.flatten(1), real.flatten(1))  # [n_fake, n_real]
+    return (cost - real_logits.flatten()[None, :]).min(dim=1).values
+
+
+def ctransform_d_loss(
+    real_logits: torch.Tensor, fake_logits: torch.Tensor, real: torch.Tensor, fake: torch.Tensor
+) -> torch.Tensor:
+    r"""WGAN with the c-transform (Mallasto et al. 2019): instead of constraining the critic
+    :math:`\varphi`, evaluate the fakes with its **c-transform** over the batch of reals,
+
+    .. math:: \varphi^c(y) = \min_{x \in \text{batch}} \big[\|x - y\| - \varphi(x)\big],
+              \qquad \hat W = \mathbb E_x\varphi(x) + \mathbb E_y\varphi^c(y),
+
+    which is the Kantorovich dual with a pair :math:`(\varphi, \varphi^c)` that satisfies the
+    constraint :math:`\varphi(x) + \varphi^c(y) \le \|x - y\|` by construction. Loss :math:`-\hat W`.
+    Needs the samples themselves (``real``, ``fake``); ``fake_logits`` is not used.
+    """
+    return -(real_logits.mean() + _c_transform(real_logits, real, fake).mean())
+
+
+def ctransform_g_loss(
+    fake_logits: torch.Tensor,
+    real_logits: torch.Tensor | None = None,
+    real: torch.Tensor | None = None,
+    fake: torch.Tensor | None = None,
+) -> torch.Tensor:
+    r""":math:`L_G = \mathbb E_y \varphi^c(G(z))` (the real term does not depend on G): each fake
+    is pulled toward the real sample that its c-transform selects."""
+    return _c_transform(real_logits, real, fake).mean()
+
+
+# Which generator losses need the real batch's outputs (and which losses need the samples).
+for _g in (mcgan_mean_g_loss, mcgan_cov_g_loss, mmd_g_loss, mmd_gaussian_g_loss, ctransform_g_loss):
+    _g.needs_real_logits = True
+ctransform_d_loss.needs_samples = ctransform_g_loss.needs_samples = True
+
+
 class LossPair(NamedTuple):
     """A discriminator loss and a generator loss that belong together."""
 
@@ -103,15 +344,30 @@ LOSSES: dict[str, LossPair] = {
     "minimax": LossPair(minimax_d_loss, minimax_g_loss),
     "nonsaturating": LossPair(minimax_d_loss, nonsaturating_g_loss),
     "hinge": LossPair(hinge_d_loss, hinge_g_loss),
+    "wgan": LossPair(wgan_d_loss, wgan_g_loss),
+    "mcgan-mean": LossPair(mcgan_mean_d_loss, mcgan_mean_g_loss),
+    "mcgan-cov": LossPair(mcgan_cov_d_loss, mcgan_cov_g_loss),
+    "mmd": LossPair(mmd_d_loss, mmd_g_loss),
+    "mmd-gaussian": LossPair(mmd_gaussian_d_loss, mmd_gaussian_g_loss),
+    "wgan-ctransform": LossPair(ctransform_d_loss, ctransform_g_loss),
+    "fisher": FisherGANLoss,
 }
-"""The registry: name → (d_loss, g_loss). Later objectives add themselves here."""
+"""The registry: name → (d_loss, g_loss), or a class for a stateful objective (one fresh
+instance per trainer, with ``d_loss``, ``g_loss``, ``update()`` and ``state_dict()``)."""
 
 
-def get_loss(name: str) -> LossPair:
-    """The (discriminator loss, generator loss) pair called ``name``."""
+def get_loss(name: str, **options):
+    """The (discriminator loss, generator loss) pair called ``name`` — for a stateful objective,
+    a new instance of its class built with ``options`` (e.g. Fisher GAN's ``rho``), which has
+    the same two attributes."""
     try:
-        return LOSSES[name]
+        entry = LOSSES[name]
     except KeyError:
         raise ValueError(
             f"unknown loss {name!r}; known losses: {', '.join(sorted(LOSSES))}"
         ) from None
+    if isinstance(entry, type):
+        return entry(**options)
+    if options:
+        raise ValueError(f"the {name} loss takes no options, got {', '.join(options)}")
+    return entry

@@ -12,14 +12,71 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from functools import partial
+
+from torch import nn
 
 from .config import seed_everything
 from .nets import DCGANDiscriminator, DCGANGenerator, mlp_discriminator, mlp_generator
+from .regularizers import (
+    PENALTIES,
+    GradientNormalized,
+    PiecewiseGradientNormalized,
+    gradient_penalty,
+    weight_clipping,
+)
 from .train import GANTrainer, TrainConfig
 
-__all__ = ["RECIPES", "TOY_LATENT_DIM", "Recipe", "dcgan_gan", "get_recipe", "toy_gan"]
+__all__ = [
+    "RECIPES",
+    "TOY_LATENT_DIM",
+    "ClipCritic",
+    "Recipe",
+    "critic_controls",
+    "dcgan_gan",
+    "get_recipe",
+    "toy_gan",
+]
 
 TOY_LATENT_DIM = 2
+
+
+class ClipCritic:
+    """``after_d_step`` hook: clip every weight of the trainer's D into [-c, c] (WGAN)."""
+
+    def __init__(self, c: float) -> None:
+        self.c = c
+
+    def __call__(self, trainer: GANTrainer) -> None:
+        weight_clipping(trainer.D, self.c)
+
+    def __repr__(self) -> str:
+        return f"ClipCritic({self.c})"
+
+
+def critic_controls(
+    discriminator: nn.Module,
+    penalty: str | None = None,
+    penalty_weight: float | None = None,
+    clip: float | None = None,
+    normalize: str | None = None,
+) -> tuple[nn.Module, dict]:
+    """The discriminator wrapped as asked (``normalize`` = ``"gn"`` for GN-GAN, ``"gran"`` for
+    GraN-GAN) and the trainer keywords for a gradient penalty (a name in
+    :data:`gancourse.regularizers.PENALTIES`) and weight clipping at ``clip``."""
+    kwargs: dict = {}
+    if penalty is not None:
+        if penalty not in PENALTIES:
+            raise ValueError(f"unknown penalty {penalty!r}; known: {', '.join(PENALTIES)}")
+        kwargs["d_penalty"] = partial(gradient_penalty, kind=penalty, weight=penalty_weight)
+    if clip is not None:
+        kwargs["after_d_step"] = ClipCritic(clip)
+    wrappers = {"gn": GradientNormalized, "gran": PiecewiseGradientNormalized}
+    if normalize is not None:
+        if normalize not in wrappers:
+            raise ValueError(f"normalize must be 'gn' or 'gran', got {normalize!r}")
+        discriminator = wrappers[normalize](discriminator)
+    return discriminator, kwargs
 
 
 def toy_gan(
@@ -29,6 +86,12 @@ def toy_gan(
     width: int = 128,
     depth: int = 3,
     activation: str = "relu",
+    d_features: int = 1,
+    spectral_norm: bool = False,
+    penalty: str | None = None,
+    penalty_weight: float | None = None,
+    clip: float | None = None,
+    normalize: str | None = None,
     device=None,
     progress: bool = False,
     trainer_kwargs: dict | None = None,
@@ -43,11 +106,18 @@ def toy_gan(
     single dropped mode (7/8). Plain NSGAN drops modes; notebook 03 shows it.
 
     ``seed`` seeds the weights (through :func:`seed_everything`) and the trainer's generator.
+    The critic options (``d_features`` outputs, ``spectral_norm``, ``penalty``, ``clip``,
+    ``normalize``) are those of notebooks 05-06; see :func:`critic_controls`.
     """
     seed_everything(seed)
     dim = dist.dim
     generator = mlp_generator(latent_dim, dim, width=width, depth=depth, activation=activation)
-    discriminator = mlp_discriminator(dim, width=width, depth=depth, activation=activation)
+    discriminator = mlp_discriminator(
+        dim, d_features, spectral_norm, width=width, depth=depth, activation=activation
+    )
+    discriminator, controls = critic_controls(
+        discriminator, penalty, penalty_weight, clip, normalize
+    )
     return GANTrainer(
         generator,
         discriminator,
@@ -56,7 +126,7 @@ def toy_gan(
         TrainConfig(seed=seed, **config),
         device=device,
         progress=progress,
-        **(trainer_kwargs or {}),
+        **{**controls, **(trainer_kwargs or {})},
     )
 
 
@@ -69,6 +139,10 @@ def dcgan_gan(
     g_batch_norm: bool = True,
     d_batch_norm: bool = True,
     spectral_norm: bool = False,
+    penalty: str | None = None,
+    penalty_weight: float | None = None,
+    clip: float | None = None,
+    normalize: str | None = None,
     device=None,
     progress: bool = False,
     trainer_kwargs: dict | None = None,
@@ -76,7 +150,8 @@ def dcgan_gan(
 ) -> GANTrainer:
     """A DCGAN on an image sampler (``data.images`` is ``[N, C, H, W]``): the networks of
     :mod:`gancourse.nets.dcgan` with the DCGAN paper's optimizer, Adam(lr 2e-4, β = (0.5, 0.999)),
-    batch 64 and NSGAN — each overridable. ``seed`` seeds the weights and the trainer."""
+    batch 64 and NSGAN — each overridable. ``seed`` seeds the weights and the trainer; the
+    critic options are those of :func:`critic_controls`."""
     seed_everything(seed)
     _, channels, height, width_px = data.images.shape
     if height != width_px:
@@ -84,6 +159,9 @@ def dcgan_gan(
     generator = DCGANGenerator(latent_dim, channels, width, levels, height, g_batch_norm)
     discriminator = DCGANDiscriminator(
         channels, width, levels, height, batch_norm=d_batch_norm, spectral_norm=spectral_norm
+    )
+    discriminator, controls = critic_controls(
+        discriminator, penalty, penalty_weight, clip, normalize
     )
     defaults = {"batch_size": 64, "lr_d": 2e-4, "lr_g": 2e-4, "betas": (0.5, 0.999)}
     return GANTrainer(
@@ -94,7 +172,7 @@ def dcgan_gan(
         TrainConfig(seed=seed, **{**defaults, **config}),
         device=device,
         progress=progress,
-        **(trainer_kwargs or {}),
+        **{**controls, **(trainer_kwargs or {})},
     )
 
 
@@ -153,13 +231,27 @@ class Recipe:
         return {"ring": ring, "grid": grid}[self.data]()
 
     def build(
-        self, seed: int = 0, device=None, progress: bool = False, data=None, **overrides
+        self,
+        seed: int = 0,
+        device=None,
+        progress: bool = False,
+        data=None,
+        trainer_kwargs: dict | None = None,
+        **overrides,
     ) -> GANTrainer:
-        """The trainer, with the recipe's options updated by ``overrides``."""
+        """The trainer, with the recipe's options updated by ``overrides`` (``trainer_kwargs``
+        go to :class:`GANTrainer` as they are: callbacks, checkpoint paths, ...)."""
         self.check_options(overrides)
         data = self.load_data(device) if data is None else data
         options = {**self.options, **overrides}
-        return self.builder(data, seed=seed, device=device, progress=progress, **options)
+        return self.builder(
+            data,
+            seed=seed,
+            device=device,
+            progress=progress,
+            trainer_kwargs=trainer_kwargs,
+            **options,
+        )
 
 
 _DCGAN_NSGAN = Recipe(
@@ -201,6 +293,24 @@ _TOY_RING = Recipe(
     steps=2_000,
     eval_every=500,
 )
+_TOY_WGANGP_RING = Recipe(
+    name="toy-wgangp-ring",
+    summary=(
+        "WGAN-GP on the 8-Gaussian ring: 3 × 128 ReLU MLPs, penalty λ = 0.1, n_critic 2, "
+        "Adam(1e-3, β=(0.5, 0.9)); 8/8 modes for seeds 0-2 at 1,500 steps"
+    ),
+    data="ring",
+    builder=toy_gan,
+    options={
+        "loss": "wgan",
+        "penalty": "wgan-gp",
+        "penalty_weight": 0.1,
+        "n_critic": 2,
+        "betas": (0.5, 0.9),
+    },
+    steps=1_500,
+    eval_every=500,
+)
 _TOY_GRID = Recipe(
     name="toy-nsgan-grid",
     summary="notebook 03's toy GAN: NSGAN, 3 × 128 ReLU MLPs, on the 25-Gaussian grid",
@@ -211,7 +321,7 @@ _TOY_GRID = Recipe(
 )
 
 RECIPES: dict[str, Recipe] = {
-    r.name: r for r in (_DCGAN_NSGAN, _DCGAN_SN_HINGE, _TOY_RING, _TOY_GRID)
+    r.name: r for r in (_DCGAN_NSGAN, _DCGAN_SN_HINGE, _TOY_RING, _TOY_GRID, _TOY_WGANGP_RING)
 }
 """Every named recipe, by name."""
 

@@ -99,9 +99,13 @@ class GANTrainer:
         self.D = discriminator.to(self.device)
         self.data = data
         self.latent_dim = latent_dim
-        self.losses = get_loss(self.config.loss)
+        self.losses = get_loss(self.config.loss, **(self.config.loss_options or {}))
         # Relativistic objectives compare fake with real logits in the generator loss too.
         self._g_needs_real = getattr(self.losses.g_loss, "needs_real_logits", False)
+        # The c-transform objective needs the samples, not only D's outputs on them; stateful
+        # objectives (Fisher GAN's multiplier) update their state after every D step.
+        self._needs_samples = getattr(self.losses.d_loss, "needs_samples", False)
+        self._loss_update = getattr(self.losses, "update", None)
         self.d_penalty, self.after_d_step = d_penalty, after_d_step
         self.callbacks = dict(callbacks or {})
         self.eval_every = eval_every
@@ -155,7 +159,8 @@ class GANTrainer:
 
     def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """L_D on a real and a fake batch (pass ``fake`` detached from G), plus the penalty."""
-        loss = self.losses.d_loss(self.D(real), self.D(fake))
+        extra = {"real": real, "fake": fake} if self._needs_samples else {}
+        loss = self.losses.d_loss(self.D(real), self.D(fake), **extra)
         if self.d_penalty is not None:
             loss = loss + self.d_penalty(self.D, real, fake)
         return loss
@@ -165,11 +170,13 @@ class GANTrainer:
         fake: torch.Tensor,
         real_logits: torch.Tensor | None = None,
         discriminator: Callable | None = None,
+        real: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """L_G on a fake batch; ``discriminator`` replaces D (the merged update passes D with
-        its parameters detached)."""
+        its parameters detached); ``real`` is the real batch, for objectives that need it."""
         d = self.D if discriminator is None else discriminator
-        return self.losses.g_loss(d(fake), real_logits)
+        extra = {"real": real, "fake": fake} if self._needs_samples else {}
+        return self.losses.g_loss(d(fake), real_logits, **extra)
 
     def merged_losses(
         self, real: torch.Tensor, z: torch.Tensor
@@ -194,7 +201,7 @@ class GANTrainer:
             return torch.func.functional_call(self.D, frozen, (x,))
 
         real_logits = frozen_d(real) if self._g_needs_real else None
-        return d_loss, self.generator_loss(fake, real_logits, discriminator=frozen_d)
+        return d_loss, self.generator_loss(fake, real_logits, discriminator=frozen_d, real=real)
 
     # ----------------------------------------------------------------- one step
     def draw_step_inputs(self) -> StepInputs:
@@ -226,6 +233,8 @@ class GANTrainer:
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
+        if self._loss_update is not None:
+            self._loss_update()
         if self.after_d_step is not None:
             self.after_d_step(self)
         return loss.detach()
@@ -241,7 +250,7 @@ class GANTrainer:
         self.D.requires_grad_(False)  # D is a fixed function here: no gradients to compute for it
         try:
             real_logits = self.D(real) if self._g_needs_real else None
-            loss = self.generator_loss(self.G(z), real_logits)
+            loss = self.generator_loss(self.G(z), real_logits, real=real)
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_g.step()
@@ -259,6 +268,8 @@ class GANTrainer:
         self.opt.zero_grad(set_to_none=True)
         (d_loss + g_loss).backward()
         self.opt.step()
+        if self._loss_update is not None:
+            self._loss_update()
         if self.after_d_step is not None:
             self.after_d_step(self)
         return d_loss.detach(), g_loss.detach()
@@ -406,6 +417,8 @@ class GANTrainer:
             "monitor": self.monitor.state_dict(),
             "meta": self.meta,
         }
+        if hasattr(self.losses, "state_dict"):  # a stateful objective
+            state["loss_state"] = self.losses.state_dict()
         if self.G_ema is not None:
             state["generator_ema"] = self.G_ema.state_dict()
             state["ema_updates"] = self.ema_updates
@@ -451,6 +464,8 @@ class GANTrainer:
         self.monitor.load_state_dict(state["monitor"])
         self.step = int(state["step"])
         self.meta = dict(state.get("meta", {}))
+        if "loss_state" in state:
+            self.losses.load_state_dict(state["loss_state"])
         if self._graphed is not None:  # the optimizers now hold new state tensors: recapture
             self._graphed.reset()
 

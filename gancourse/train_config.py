@@ -18,6 +18,7 @@ class TrainConfig:
     batch 256); see :func:`gancourse.recipes.toy_gan` for what it reaches on the ring."""
 
     loss: str = "nonsaturating"  # a name in gancourse.losses.LOSSES
+    loss_options: dict | None = None  # arguments of a stateful objective, e.g. {"rho": 0.1}
     batch_size: int = 256
     n_critic: int = 1  # discriminator steps per generator step (k in Algorithm 1)
     lr_d: float = 1e-3
@@ -34,7 +35,7 @@ class TrainConfig:
     cuda_graph: bool = False
 
     def __post_init__(self) -> None:
-        get_loss(self.loss)  # an unknown name fails here, listing the known ones
+        get_loss(self.loss, **(self.loss_options or {}))  # unknown names fail here, clearly
         if self.optimizer not in ("adam", "sgd", "rmsprop"):
             raise ValueError(f"optimizer must be adam, sgd or rmsprop, got {self.optimizer!r}")
         if self.batch_size < 1 or self.n_critic < 1 or self.log_every < 1:

@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 __all__ = [
     "animate_samples",
     "image_grid",
+    "plot_critic",
     "plot_density",
     "plot_discriminator",
     "plot_history",
@@ -124,6 +125,44 @@ def plot_discriminator(
         gx.numpy(), gy.numpy(), d.numpy(), levels=torch.linspace(0, 1, 11).tolist(), cmap="RdBu_r"
     )
     plt.colorbar(filled, ax=ax, label="D(x)")
+    if fake is not None:
+        xy = fake.detach().cpu().double().numpy()
+        ax.scatter(xy[:, 0], xy[:, 1], s=3, c="k", alpha=0.4, label="generated")
+    if dist is not None and getattr(dist, "modes", None) is not None:
+        m = dist.modes.cpu().numpy()
+        ax.scatter(m[:, 0], m[:, 1], marker="x", s=50, c="lime", label="true modes")
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small", frameon=False
+        )
+    return ax
+
+
+def plot_critic(
+    critic,
+    dist=None,
+    fake: torch.Tensor | None = None,
+    ax: Axes | None = None,
+    resolution: int = 150,
+    title: str = "Critic value f(x)",
+) -> Axes:
+    """Contours of a critic's raw output f(x) on the plane (no sigmoid: a Wasserstein critic
+    is a potential, high on real data and low on fakes), with the modes and fakes on top."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.3))
+    lo, hi = _square_limits(dist, fake)
+    ticks = torch.linspace(lo, hi, resolution)
+    gx, gy = torch.meshgrid(ticks, ticks, indexing="xy")
+    points = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
+    device = next(critic.parameters()).device
+    f = critic(points.to(device)).detach().reshape(resolution, resolution).cpu()
+    filled = ax.contourf(gx.numpy(), gy.numpy(), f.numpy(), levels=20, cmap="RdBu_r")
+    plt.colorbar(filled, ax=ax, label="f(x)")
+    ax.contour(gx.numpy(), gy.numpy(), f.numpy(), levels=10, colors="k", linewidths=0.4, alpha=0.5)
     if fake is not None:
         xy = fake.detach().cpu().double().numpy()
         ax.scatter(xy[:, 0], xy[:, 1], s=3, c="k", alpha=0.4, label="generated")

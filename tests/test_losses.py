@@ -90,8 +90,10 @@ def test_registry():
     assert get_loss("minimax").g_loss is minimax_g_loss
     d_loss, g_loss = get_loss("nonsaturating")
     assert d_loss is minimax_d_loss and g_loss is nonsaturating_g_loss
-    with pytest.raises(ValueError, match="unknown loss 'wgan'.*hinge, minimax, nonsaturating"):
-        get_loss("wgan")
+    with pytest.raises(
+        ValueError, match="unknown loss 'wasserstein'.*hinge, mcgan-cov.*nonsaturating"
+    ):
+        get_loss("wasserstein")
 
 
 def test_at_logit_zero_the_d_loss_is_2log2_for_both_objectives():
@@ -133,3 +135,107 @@ def test_hinge_losses_on_hand_computed_logits():
     hinge_g_loss(fake).backward()
     assert fake.grad.tolist() == pytest.approx([-1 / 3] * 3)
     assert get_loss("hinge") == (hinge_d_loss, hinge_g_loss)
+
+
+# ----------------------------------------------------------------------------- IPM objectives
+from gancourse.losses import (  # noqa: E402
+    FisherGANLoss,
+    ctransform_d_loss,
+    ctransform_g_loss,
+    exp_distance_kernel,
+    gaussian_kernel,
+    mcgan_cov_d_loss,
+    mcgan_cov_g_loss,
+    mcgan_mean_d_loss,
+    mcgan_mean_g_loss,
+    mmd2,
+    wgan_d_loss,
+    wgan_g_loss,
+)
+
+
+def test_wgan_losses_on_hand_computed_logits():
+    real, fake = torch.tensor([1.0, 3.0]), torch.tensor([-2.0, 0.0, 4.0])
+    assert wgan_d_loss(real, fake).item() == pytest.approx(2 / 3 - 2.0)
+    assert wgan_g_loss(fake).item() == pytest.approx(-2 / 3)
+
+
+def test_mcgan_mean_and_covariance_matching_closed_forms():
+    real = torch.tensor([[1.0, 0.0], [3.0, 0.0]])  # mean (2, 0), second moment diag(5, 0)
+    fake = torch.tensor([[0.0, 1.0], [0.0, -1.0]])  # mean (0, 0), second moment diag(0, 1)
+    assert mcgan_mean_d_loss(real, fake).item() == pytest.approx(-2.0)
+    assert mcgan_mean_g_loss(fake, real).item() == pytest.approx(2.0)
+    # ||(2, 0)|| + nuclear norm of diag(5, -1) = 2 + 6
+    assert mcgan_cov_d_loss(real, fake).item() == pytest.approx(-8.0, rel=1e-6)
+    assert mcgan_cov_g_loss(fake, real).item() == pytest.approx(8.0, rel=1e-6)
+    # the closed form is the supremum over unit v of <v, mean difference>
+    v = torch.randn(1000, 2)
+    v = v / v.norm(dim=1, keepdim=True)
+    assert (v @ (real.mean(0) - fake.mean(0))).max().item() <= 2.0 + 1e-6
+
+
+def test_mmd_unbiased_estimate_by_hand():
+    x = torch.tensor([[0.0], [1.0]])
+    y = torch.tensor([[0.0], [3.0]])
+    e = math.exp
+    kxx = e(-1)  # the one off-diagonal pair, counted twice over 2*1
+    kyy = e(-3)
+    kxy = (e(0) + e(-3) + e(-1) + e(-2)) / 4
+    assert mmd2(x, y).item() == pytest.approx(kxx + kyy - 2 * kxy, rel=1e-6)
+    assert exp_distance_kernel(x, y)[1, 1].item() == pytest.approx(e(-2))
+    g = gaussian_kernel(x, y, sigmas=(1.0,))
+    assert g[0, 1].item() == pytest.approx(e(-9 / 2))
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        mmd2(x[:1], y)
+
+
+def test_mmd_is_near_zero_for_one_distribution_and_positive_for_two():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(400, 3, generator=g), torch.randn(400, 3, generator=g)
+    assert abs(mmd2(a, b).item()) < 0.01
+    assert mmd2(a, b + 2.0).item() > 0.1  # 20 times the same-distribution level
+
+
+def test_fisher_multiplier_update_rule_and_state():
+    loss = FisherGANLoss(rho=0.5)
+    real, fake = torch.tensor([2.0, 2.0]), torch.tensor([0.0, 0.0])
+    # E = 2, Omega = (4 + 0) / 2 = 2, 1 - Omega = -1; with lambda = 0: L_F = 2 - 0.25 * 1
+    assert loss.d_loss(real, fake).item() == pytest.approx(-(2.0 - 0.25))
+    loss.update()  # lambda <- 0 - 0.5 * (-1) = 0.5
+    assert loss.lam.item() == pytest.approx(0.5)
+    assert loss.d_loss(real, fake).item() == pytest.approx(-(2.0 + 0.5 * -1 - 0.25))
+    assert loss.g_loss(torch.tensor([1.0, 3.0])).item() == pytest.approx(-2.0)
+    fresh = get_loss("fisher")
+    assert fresh is not get_loss("fisher") and fresh.lam.item() == 0  # one state per trainer
+    fresh.load_state_dict(loss.state_dict())
+    assert fresh.lam.item() == pytest.approx(0.5)
+
+
+def test_c_transform_by_hand_and_its_constraint():
+    real = torch.tensor([[0.0, 0.0], [4.0, 0.0]])
+    fake = torch.tensor([[1.0, 0.0], [4.0, 3.0]])
+    phi = torch.tensor([0.5, 2.0])
+    # phi^c(y1) = min(1 - 0.5, 3 - 2) = 0.5 ; phi^c(y2) = min(5 - 0.5, 3 - 2) = 1
+    expected_w = phi.mean() + (0.5 + 1.0) / 2
+    assert ctransform_d_loss(phi, None, real, fake).item() == pytest.approx(-expected_w.item())
+    assert ctransform_g_loss(None, phi, real, fake).item() == pytest.approx(0.75)
+    # phi(x) + phi^c(y) <= ||x - y|| for every pair: the dual constraint holds by construction
+    phi_c = torch.tensor([0.5, 1.0])
+    assert bool((phi[None, :] + phi_c[:, None] <= torch.cdist(fake, real) + 1e-6).all())
+
+
+def test_registry_knows_the_ipm_family():
+    for name in (
+        "wgan",
+        "hinge",
+        "mcgan-mean",
+        "mcgan-cov",
+        "mmd",
+        "mmd-gaussian",
+        "fisher",
+        "wgan-ctransform",
+    ):
+        pair = get_loss(name)
+        assert callable(pair.d_loss) and callable(pair.g_loss)
+    assert get_loss("mmd").g_loss.needs_real_logits
+    assert get_loss("wgan-ctransform").d_loss.needs_samples

@@ -231,3 +231,41 @@ def test_bilinear_game_alternating_conserves_its_invariant():
     q = path[:, 0] ** 2 + path[:, 1] ** 2 - lr * path[:, 0] * path[:, 1]
     assert torch.allclose(q, q[0].expand_as(q), rtol=1e-10)
     assert path.norm(dim=1).max() < 2 * path[0].norm()
+
+
+# ----------------------------------------------------------------------------- exact W1 of samples
+def test_w1_of_1d_samples_known_cases():
+    x = torch.tensor([0.0, 1.0, 2.0])
+    assert th.wasserstein1_samples_1d(x, x + 0.7) == pytest.approx(0.7)  # a shift moves every grain
+    # two-point distributions: mass 1/2 at 0 and 1 vs mass 1 at 0 -> half the earth moves 1
+    assert th.wasserstein1_samples_1d(
+        torch.tensor([0.0, 1.0]), torch.tensor([0.0])
+    ) == pytest.approx(0.5)
+    # unequal sizes against the sorted-matching formula on a common refinement
+    a, b = torch.tensor([0.0, 2.0]), torch.tensor([1.0, 1.0, 4.0, 4.0])
+    aa = torch.tensor([0.0, 0.0, 2.0, 2.0])  # the same distribution as a, with 4 atoms
+    assert th.wasserstein1_samples_1d(a, b) == pytest.approx(
+        (aa.sort().values - b.sort().values).abs().mean().item()
+    )
+    with pytest.raises(ValueError, match="non-empty"):
+        th.wasserstein1_samples_1d(torch.tensor([]), x)
+
+
+def test_w1_by_assignment_known_cases_and_1d_agreement():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(50, 2, generator=g, dtype=torch.float64)
+    shift = torch.tensor([3.0, 4.0], dtype=torch.float64)
+    assert th.wasserstein1_assignment(x, x + shift) == pytest.approx(
+        5.0
+    )  # every point moves by |shift|
+    perm = torch.randperm(50, generator=g)
+    value, plan = th.wasserstein1_assignment(x, x[perm], return_plan=True)
+    assert value == pytest.approx(0.0, abs=1e-12) and torch.equal(perm[plan], torch.arange(50))
+    u, v = torch.rand(200, generator=g), torch.rand(200, generator=g) * 2
+    assert th.wasserstein1_assignment(u, v) == pytest.approx(
+        th.wasserstein1_samples_1d(u, v), rel=1e-9
+    )
+    images = torch.rand(10, 1, 4, 4, generator=g)
+    assert th.wasserstein1_assignment(images, images + 0.5) == pytest.approx(0.5 * 4)  # 16 pixels
+    with pytest.raises(ValueError, match="equal size"):
+        th.wasserstein1_assignment(x, x[:10])

@@ -19,8 +19,8 @@ def small_trainer(seed=0, **config):
 
 
 def test_config_errors_are_clear():
-    with pytest.raises(ValueError, match="unknown loss 'wgan'.*minimax, nonsaturating"):
-        TrainConfig(loss="wgan")
+    with pytest.raises(ValueError, match="unknown loss 'wasserstein'.*minimax.*nonsaturating"):
+        TrainConfig(loss="wasserstein")
     with pytest.raises(ValueError, match="n_critic=1"):
         TrainConfig(merged=True, n_critic=5)
     with pytest.raises(ValueError, match="optimizer"):

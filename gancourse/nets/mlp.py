@@ -62,9 +62,18 @@ class MLP(nn.Module):
         return self.net(x)
 
 
-def mlp_discriminator(data_dim: int, **kwargs) -> MLP:
-    """An MLP from data points ``[B, data_dim]`` to one logit per point, ``[B, 1]``."""
-    return MLP(data_dim, 1, **kwargs)
+def mlp_discriminator(
+    data_dim: int, out_features: int = 1, spectral_norm: bool = False, **kwargs
+) -> MLP:
+    """An MLP from data points ``[B, data_dim]`` to one logit per point, ``[B, 1]`` — or to
+    ``out_features`` critic features for the feature-matching objectives (McGAN, MMD GAN).
+    ``spectral_norm`` wraps every linear layer in spectral normalisation."""
+    net = MLP(data_dim, out_features, **kwargs)
+    if spectral_norm:
+        for i, layer in enumerate(net.net):
+            if isinstance(layer, nn.Linear):
+                net.net[i] = torch.nn.utils.parametrizations.spectral_norm(layer)
+    return net
 
 
 def mlp_generator(latent_dim: int, data_dim: int, **kwargs) -> MLP:
