@@ -31,17 +31,16 @@ import contextlib
 import copy
 import os
 from collections.abc import Callable
-from dataclasses import asdict, fields
 
 import torch
 from torch import nn
 from tqdm.auto import trange
 
-from .checkpoint import atomic_save, load_checkpoint
 from .history import History
 from .losses import get_loss
 from .monitor import LossMonitor, TrainingDiverged
-from .train_config import _EXECUTION_ONLY, StepInputs, TrainConfig, _optimizer
+from .train_config import StepInputs, TrainConfig, _optimizer
+from .train_state import TrainerState
 
 __all__ = ["GANTrainer", "StepInputs", "TrainConfig", "TrainingDiverged"]
 
@@ -52,7 +51,7 @@ def _grad_norm(module: nn.Module) -> torch.Tensor:
     return torch.linalg.vector_norm(torch.stack(norms)) if norms else torch.zeros(())
 
 
-class GANTrainer:
+class GANTrainer(TrainerState):
     """Trains a generator against a discriminator.
 
     Args:
@@ -401,77 +400,6 @@ class GANTrainer:
     def _logging_step(self) -> bool:
         # called before self.step is incremented
         return (self.step + 1) % self.config.log_every == 0
-
-    # ----------------------------------------------------------------- checkpoints
-    def state_dict(self) -> dict:
-        """Everything a bit-identical resume needs (tensors and plain containers only)."""
-        state = {
-            "step": self.step,
-            "config": asdict(self.config),
-            "generator": self.G.state_dict(),
-            "discriminator": self.D.state_dict(),
-            "optimizers": {k: opt.state_dict() for k, opt in self.optimizers.items()},
-            "rng": self.rng.get_state(),
-            "torch_rng": torch.get_rng_state(),
-            "history": self.history.state_dict(),
-            "monitor": self.monitor.state_dict(),
-            "meta": self.meta,
-        }
-        if hasattr(self.losses, "state_dict"):  # a stateful objective
-            state["loss_state"] = self.losses.state_dict()
-        if self.G_ema is not None:
-            state["generator_ema"] = self.G_ema.state_dict()
-            state["ema_updates"] = self.ema_updates
-        if torch.cuda.is_available():
-            state["cuda_rng"] = torch.cuda.get_rng_state_all()
-        return state
-
-    def save_checkpoint(self, path: str | os.PathLike) -> None:
-        """Write the state atomically (temporary file, then rename)."""
-        self.monitor.check_finite(
-            self.step
-        )  # never overwrite a good checkpoint with a diverged run
-        atomic_save(self.state_dict(), path)
-
-    def load_checkpoint(self, path: str | os.PathLike) -> None:
-        """Restore a checkpoint written by :meth:`save_checkpoint` into this trainer."""
-        state = load_checkpoint(path, map_location=self.device)
-        saved = state["config"]
-        mismatched = [
-            f.name
-            for f in fields(self.config)
-            if f.name in saved
-            and f.name not in _EXECUTION_ONLY
-            and _normalise(saved[f.name]) != _normalise(getattr(self.config, f.name))
-        ]
-        if mismatched:
-            raise ValueError(
-                f"{path} was written with a different configuration ({', '.join(mismatched)}); "
-                "build the trainer with the same TrainConfig to resume"
-            )
-        self.G.load_state_dict(state["generator"])
-        self.D.load_state_dict(state["discriminator"])
-        if self.G_ema is not None:
-            self.G_ema.load_state_dict(state["generator_ema"])
-            self.ema_updates.copy_(state["ema_updates"])  # in place: a CUDA graph points at it
-        for k, opt in self.optimizers.items():
-            opt.load_state_dict(state["optimizers"][k])
-        self.rng.set_state(state["rng"].cpu())  # generator states are CPU byte tensors
-        torch.set_rng_state(state["torch_rng"].cpu())
-        if "cuda_rng" in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda_rng"]])
-        self.history.load_state_dict(state["history"])
-        self.monitor.load_state_dict(state["monitor"])
-        self.step = int(state["step"])
-        self.meta = dict(state.get("meta", {}))
-        if "loss_state" in state:
-            self.losses.load_state_dict(state["loss_state"])
-        if self._graphed is not None:  # the optimizers now hold new state tensors: recapture
-            self._graphed.reset()
-
-
-def _normalise(value):
-    return list(value) if isinstance(value, tuple | list) else value
 
 
 @contextlib.contextmanager
