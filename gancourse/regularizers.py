@@ -173,6 +173,16 @@ def power_iteration_sigma(
     return u @ w @ v, u
 
 
+def _value_and_gradient_norm(net: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``f = net(x)`` and each sample's ``||grad_x f||``, shaped to broadcast against ``f``; the
+    gradient stays differentiable (``create_graph``), so both networks can be trained through it."""
+    with torch.enable_grad():
+        x = x if x.requires_grad else x.detach().requires_grad_(True)
+        f = net(x)
+        (grad,) = torch.autograd.grad(f.sum(), x, create_graph=True)
+    return f, grad.flatten(1).norm(dim=1).reshape(-1, *([1] * (f.dim() - 1)))
+
+
 class GradientNormalized(nn.Module):
     r"""GN-GAN (Wu et al. 2021): the discriminator :math:`f` rescaled by its own input gradient,
 
@@ -189,11 +199,7 @@ class GradientNormalized(nn.Module):
         self.net = net
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        with torch.enable_grad():
-            x = x if x.requires_grad else x.detach().requires_grad_(True)
-            f = self.net(x)
-            (grad,) = torch.autograd.grad(f.sum(), x, create_graph=True)
-        norm = grad.flatten(1).norm(dim=1).reshape(-1, *([1] * (f.dim() - 1)))
+        f, norm = _value_and_gradient_norm(self.net, x)
         return f / (norm + f.abs())
 
 
@@ -215,9 +221,5 @@ class PiecewiseGradientNormalized(nn.Module):
         self.net, self.K, self.epsilon = net, K, epsilon
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        with torch.enable_grad():
-            x = x if x.requires_grad else x.detach().requires_grad_(True)
-            f = self.net(x)
-            (grad,) = torch.autograd.grad(f.sum(), x, create_graph=True)
-        norm = grad.flatten(1).norm(dim=1).reshape(-1, *([1] * (f.dim() - 1)))
+        f, norm = _value_and_gradient_norm(self.net, x)
         return self.K * f / (norm + self.epsilon)

@@ -102,6 +102,37 @@ def _square_limits(dist, samples: torch.Tensor | None, margin: float = 0.5) -> t
     return -extent, extent
 
 
+def _evaluate_on_plane(fn, dist, fake, resolution: int):
+    """``fn`` (a network on 2-D points) on a ``resolution``² grid over the square holding the data:
+    returns the grid's x and y coordinates and the values, as CPU numpy arrays."""
+    lo, hi = _square_limits(dist, fake)
+    ticks = torch.linspace(lo, hi, resolution)
+    gx, gy = torch.meshgrid(ticks, ticks, indexing="xy")
+    points = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
+    device = next(fn.parameters()).device
+    values = fn(points.to(device)).detach().reshape(resolution, resolution).cpu()
+    return gx.numpy(), gy.numpy(), values
+
+
+def _finish_plane(ax: Axes, dist, fake, title: str) -> Axes:
+    """Fakes and true modes on top, equal axes, labels, title and a legend below."""
+    if fake is not None:
+        xy = fake.detach().cpu().double().numpy()
+        ax.scatter(xy[:, 0], xy[:, 1], s=3, c="k", alpha=0.4, label="generated")
+    if dist is not None and getattr(dist, "modes", None) is not None:
+        m = dist.modes.cpu().numpy()
+        ax.scatter(m[:, 0], m[:, 1], marker="x", s=50, c="lime", label="true modes")
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small", frameon=False
+        )
+    return ax
+
+
 def plot_discriminator(
     discriminator,
     dist=None,
@@ -114,32 +145,12 @@ def plot_discriminator(
     samples on top. D is evaluated on its own device, without gradients."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4.3))
-    lo, hi = _square_limits(dist, fake)
-    ticks = torch.linspace(lo, hi, resolution)
-    gx, gy = torch.meshgrid(ticks, ticks, indexing="xy")
-    points = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
-    device = next(discriminator.parameters()).device
     with torch.no_grad():
-        d = torch.sigmoid(discriminator(points.to(device))).reshape(resolution, resolution).cpu()
-    filled = ax.contourf(
-        gx.numpy(), gy.numpy(), d.numpy(), levels=torch.linspace(0, 1, 11).tolist(), cmap="RdBu_r"
-    )
+        gx, gy, logits = _evaluate_on_plane(discriminator, dist, fake, resolution)
+    levels = torch.linspace(0, 1, 11).tolist()
+    filled = ax.contourf(gx, gy, torch.sigmoid(logits).numpy(), levels=levels, cmap="RdBu_r")
     plt.colorbar(filled, ax=ax, label="D(x)")
-    if fake is not None:
-        xy = fake.detach().cpu().double().numpy()
-        ax.scatter(xy[:, 0], xy[:, 1], s=3, c="k", alpha=0.4, label="generated")
-    if dist is not None and getattr(dist, "modes", None) is not None:
-        m = dist.modes.cpu().numpy()
-        ax.scatter(m[:, 0], m[:, 1], marker="x", s=50, c="lime", label="true modes")
-    ax.set_aspect("equal")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    ax.set_title(title)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small", frameon=False
-        )
-    return ax
+    return _finish_plane(ax, dist, fake, title)
 
 
 def plot_critic(
@@ -151,33 +162,15 @@ def plot_critic(
     title: str = "Critic value f(x)",
 ) -> Axes:
     """Contours of a critic's raw output f(x) on the plane (no sigmoid: a Wasserstein critic
-    is a potential, high on real data and low on fakes), with the modes and fakes on top."""
+    is a potential, high on real data and low on fakes), with the modes and fakes on top.
+    (Evaluated with gradients allowed, so gradient-normalised critics work too.)"""
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4.3))
-    lo, hi = _square_limits(dist, fake)
-    ticks = torch.linspace(lo, hi, resolution)
-    gx, gy = torch.meshgrid(ticks, ticks, indexing="xy")
-    points = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
-    device = next(critic.parameters()).device
-    f = critic(points.to(device)).detach().reshape(resolution, resolution).cpu()
-    filled = ax.contourf(gx.numpy(), gy.numpy(), f.numpy(), levels=20, cmap="RdBu_r")
+    gx, gy, f = _evaluate_on_plane(critic, dist, fake, resolution)
+    filled = ax.contourf(gx, gy, f.numpy(), levels=20, cmap="RdBu_r")
     plt.colorbar(filled, ax=ax, label="f(x)")
-    ax.contour(gx.numpy(), gy.numpy(), f.numpy(), levels=10, colors="k", linewidths=0.4, alpha=0.5)
-    if fake is not None:
-        xy = fake.detach().cpu().double().numpy()
-        ax.scatter(xy[:, 0], xy[:, 1], s=3, c="k", alpha=0.4, label="generated")
-    if dist is not None and getattr(dist, "modes", None) is not None:
-        m = dist.modes.cpu().numpy()
-        ax.scatter(m[:, 0], m[:, 1], marker="x", s=50, c="lime", label="true modes")
-    ax.set_aspect("equal")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    ax.set_title(title)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small", frameon=False
-        )
-    return ax
+    ax.contour(gx, gy, f.numpy(), levels=10, colors="k", linewidths=0.4, alpha=0.5)
+    return _finish_plane(ax, dist, fake, title)
 
 
 def plot_density(

@@ -69,3 +69,20 @@ def test_discriminator_density_history_and_animation():
     with pytest.raises(ValueError, match="one step number per frame"):
         animate_samples([dist.sample(5)], [0, 1])
     plt.close("all")
+
+
+def test_plot_critic_shows_the_raw_values_also_for_a_normalised_critic():
+    from gancourse.nets import mlp_discriminator
+    from gancourse.regularizers import GradientNormalized
+    from gancourse.viz import plot_critic
+
+    dist = grid()
+    critic = GradientNormalized(mlp_discriminator(2, width=8, depth=1))
+    ax = plot_critic(critic, dist, fake=dist.sample(50), resolution=20)
+    assert ax.get_title() == "Critic value f(x)" and ax.get_ylabel() == "$x_2$"
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["generated", "true modes"]
+    # the colour scale spans the critic's raw values (GN keeps them inside [-1, 1])
+    lo, hi = ax.collections[0].get_clim()
+    assert -1.0 <= lo < hi <= 1.0
+    plt.close("all")
