@@ -109,23 +109,22 @@ def _decode(options: dict) -> dict:
 
 
 def _write_samples(recipe: Recipe, trainer: GANTrainer, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # A pyplot-free Figure: saving PNGs must not switch the backend of a notebook that calls us.
+    from matplotlib.figure import Figure
 
     from .viz import plot_samples, show_images
 
     path.parent.mkdir(parents=True, exist_ok=True)
     if recipe.is_image:
-        fig, ax = plt.subplots(figsize=(8, 8))
+        fig = Figure(figsize=(8, 8))
+        ax = fig.subplots()
         show_images(trainer.generate(64, seed=SAMPLE_SEED), nrow=8, ax=ax)
     else:
-        fig, ax = plt.subplots(figsize=(5, 5))
+        fig = Figure(figsize=(5, 5))
+        ax = fig.subplots()
         plot_samples(trainer.generate(2500, seed=SAMPLE_SEED), trainer.data, ax=ax)
     ax.set_title(f"{recipe.name}, step {trainer.step:,}")
     fig.savefig(path, dpi=80, bbox_inches="tight")
-    plt.close(fig)
 
 
 def _write_history(trainer: GANTrainer, path: Path) -> None:

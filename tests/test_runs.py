@@ -195,3 +195,17 @@ def test_image_recipe_cli_run_and_evaluate(tmp_path, capsys, fashion_folder):
     assert main(["evaluate", str(tmp_path / "checkpoint.pt"), "--n", "300", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "fashionnet  FID" in out and "KID" in out and "IS" in out
+
+
+def test_a_run_leaves_the_matplotlib_backend_alone(tmp_path):
+    # a notebook calling train_recipe keeps its inline plots: the sample PNGs use no pyplot
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        train_recipe(TOY, tmp_path, steps=10, eval_every=10, **QUIET)
+        assert matplotlib.get_backend() == "svg"
+        assert (tmp_path / "samples" / "step_0000010.png").stat().st_size > 0
+    finally:
+        matplotlib.use(before)
