@@ -115,18 +115,18 @@ def toy_gan(
     discriminator = mlp_discriminator(
         dim, d_features, spectral_norm, width=width, depth=depth, activation=activation
     )
-    discriminator, controls = critic_controls(
-        discriminator, penalty, penalty_weight, clip, normalize
-    )
-    return GANTrainer(
+    controls = (penalty, penalty_weight, clip, normalize)
+    return _trainer(
         generator,
         discriminator,
         dist,
         latent_dim,
-        TrainConfig(seed=seed, **config),
-        device=device,
-        progress=progress,
-        **{**controls, **(trainer_kwargs or {})},
+        seed,
+        config,
+        controls,
+        device,
+        progress,
+        trainer_kwargs,
     )
 
 
@@ -160,19 +160,46 @@ def dcgan_gan(
     discriminator = DCGANDiscriminator(
         channels, width, levels, height, batch_norm=d_batch_norm, spectral_norm=spectral_norm
     )
-    discriminator, controls = critic_controls(
-        discriminator, penalty, penalty_weight, clip, normalize
-    )
     defaults = {"batch_size": 64, "lr_d": 2e-4, "lr_g": 2e-4, "betas": (0.5, 0.999)}
+    controls = (penalty, penalty_weight, clip, normalize)
+    return _trainer(
+        generator,
+        discriminator,
+        data,
+        latent_dim,
+        seed,
+        {**defaults, **config},
+        controls,
+        device,
+        progress,
+        trainer_kwargs,
+    )
+
+
+def _trainer(
+    generator,
+    discriminator,
+    data,
+    latent_dim,
+    seed,
+    config,
+    controls,
+    device,
+    progress,
+    trainer_kwargs,
+) -> GANTrainer:
+    """What every builder ends with: the critic controls applied, then the trainer (explicit
+    ``trainer_kwargs`` win over the controls' hooks)."""
+    discriminator, hooks = critic_controls(discriminator, *controls)
     return GANTrainer(
         generator,
         discriminator,
         data,
         latent_dim,
-        TrainConfig(seed=seed, **{**defaults, **config}),
+        TrainConfig(seed=seed, **config),
         device=device,
         progress=progress,
-        **{**controls, **(trainer_kwargs or {})},
+        **{**hooks, **(trainer_kwargs or {})},
     )
 
 
