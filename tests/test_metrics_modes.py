@@ -68,3 +68,88 @@ def test_bad_input():
         mode_coverage(torch.full((3, 2), math.nan), ring())
     with pytest.raises(ValueError, match="no samples"):
         mode_coverage(torch.zeros(0, 2), ring())
+
+
+# ----------------------------------------------------------------- the chance baseline
+from gancourse.metrics import chance_coverage  # noqa: E402
+from gancourse.metrics.modes import _moment_matched_gaussian  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def grid_chance():
+    return chance_coverage(grid(), seeds=(0, 1, 2))
+
+
+def test_chance_baselines_score_many_modes_on_the_raw_protocol(grid_chance):
+    # the reason the baseline exists: a blob "captures" most of the grid under the raw protocol
+    gaussian = grid_chance.summary("moment-matched Gaussian")
+    box = grid_chance.summary("uniform box")
+    assert 12 <= gaussian[0] <= 22 and 0.005 < gaussian[1] < 0.03
+    assert box[0] >= 19 and box[1] < 0.05
+    assert len(grid_chance.baselines["uniform box"]) == 3
+
+
+def test_chance_samplers_capture_no_mode_above_chance(grid_chance):
+    dist = grid()
+    passed = 0
+    for seed in range(100, 110):  # seeds unseen by the probe
+        g = torch.Generator().manual_seed(seed)
+        for sampler in ("gaussian", "box"):
+            if sampler == "gaussian":
+                x = _moment_matched_gaussian(dist, 2500, g)
+            else:
+                from gancourse.metrics.modes import _uniform_box
+
+                x = _uniform_box(dist, 2500, g, 3.0)
+            raw = mode_coverage(x, dist, chance=grid_chance)
+            assert raw.modes_captured >= 10  # raw protocol fooled ...
+            passed += raw.modes_above_chance  # ... the rule is not
+    # 20 evaluations x 25 modes at alpha = 1e-3 each: about 0.5 false passes expected
+    assert passed <= 3
+
+
+def test_true_samples_pass_every_mode(grid_chance):
+    dist = grid()
+    result = mode_coverage(
+        dist.sample(2500, generator=torch.Generator().manual_seed(5)), dist, chance=grid_chance
+    )
+    assert result.modes_above_chance == 25 and "25 above chance" in str(result)
+
+
+def test_rule_counts_only_modes_above_their_binomial_threshold(grid_chance):
+    from scipy.stats import binom
+
+    dist = grid()
+    needed = grid_chance.count_thresholds(2500)
+    for t, p in zip(needed, grid_chance.mode_probability, strict=True):
+        # t is the smallest count a chance sampler reaches with probability <= alpha
+        assert binom.sf(t - 1, 2500, p) <= 1e-3 < binom.sf(t - 2, 2500, p)
+    # three modes well covered, two with a few samples (captured by the raw protocol, not
+    # above chance), the rest of the samples far from every mode
+    counts = {0: 50, 7: 40, 12: needed[12], 20: 2, 24: needed[24] - 1}
+    parts = [dist.modes[k].repeat(c, 1) for k, c in counts.items()]
+    filler = torch.full((2500 - sum(counts.values()), 2), 1.0, dtype=torch.float64)  # between modes
+    result = mode_coverage(torch.cat(parts + [filler]), dist, chance=grid_chance)
+    assert result.modes_captured == 5
+    assert result.modes_above_chance == 3
+
+
+def test_moment_matched_gaussian_has_the_mixture_moments():
+    dist = ring()
+    x = _moment_matched_gaussian(dist, 200_000, torch.Generator().manual_seed(0))
+    data = dist.sample(200_000, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    assert torch.allclose(x.mean(0), data.mean(0), atol=0.02)
+    assert torch.allclose(torch.cov(x.T), torch.cov(data.T), atol=0.03)
+    # the ring's covariance is (r^2 / 2 + std^2) I = 2.0004 I
+    assert torch.allclose(torch.cov(x.T), 2.0004 * torch.eye(2, dtype=torch.float64), atol=0.03)
+
+
+def test_chance_coverage_is_reproducible_and_checked():
+    a, b = chance_coverage(ring(), seeds=(0,)), chance_coverage(ring(), seeds=(0,))
+    assert a == b
+    with pytest.raises(ValueError, match="25 modes"):
+        mode_coverage(torch.zeros(10, 2), ring(), chance=chance_coverage(grid(), seeds=(0,)))
+    with pytest.raises(ValueError, match="no modes"):
+        chance_coverage(swiss_roll())
+    with pytest.raises(ValueError, match="alpha"):
+        chance_coverage(ring(), alpha=0)

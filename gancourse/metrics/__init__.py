@@ -6,17 +6,19 @@ from .features import FashionNetFeatures, InceptionFeatures, extract
 from .fid import feature_statistics, fid, fid_from_stats
 from .inception_score import inception_score
 from .kid import kid
-from .modes import ModeCoverage, mode_coverage
+from .modes import ChanceCoverage, ModeCoverage, chance_coverage, mode_coverage
 from .nearest import nearest_neighbours
 from .parzen import parzen_log_likelihood, select_parzen_sigma
 from .precision_recall import precision_recall
 from .tracking import FIDTracker
 
 __all__ = [
+    "ChanceCoverage",
     "FIDTracker",
     "FashionNetFeatures",
     "InceptionFeatures",
     "ModeCoverage",
+    "chance_coverage",
     "evaluate",
     "extract",
     "feature_statistics",

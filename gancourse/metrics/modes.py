@@ -9,16 +9,23 @@ Draw 2,500 generated samples and compare them with the true mixture:
   high-quality samples with the uniform distribution over the :math:`K` modes,
   :math:`\mathrm{KL}(\hat p\,\|\,U) = \sum_k \hat p_k \log(K \hat p_k)` — 0 for a perfectly
   balanced generator, :math:`\log K` when everything falls on one mode.
+
+These numbers mean little on their own: a blob that knows nothing of the modes scores well on
+them. A Gaussian with the data's mean and covariance "captures" 17-19 of the grid's 25 modes
+(1.2-1.5 % high quality), and a uniform box over the modes 21-23. :func:`chance_coverage`
+measures those baselines, and turns them into a rule: **a mode counts as captured above chance
+only if it received more high-quality samples than a chance sampler would give it except with
+probability** ``alpha`` (a one-sided binomial test per mode; see :class:`ChanceCoverage`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
-__all__ = ["ModeCoverage", "mode_coverage"]
+__all__ = ["ChanceCoverage", "ModeCoverage", "chance_coverage", "mode_coverage"]
 
 PROTOCOL_SAMPLES = 2500
 """The number of generated samples the protocol evaluates."""
@@ -33,21 +40,30 @@ class ModeCoverage:
     high_quality: float  # fraction of samples within `threshold` std of their nearest mode
     reverse_kl: float  # KL(histogram of high-quality samples' modes || uniform)
     counts: tuple[int, ...]  # high-quality samples nearest to each mode
+    # modes whose count beats chance (see ChanceCoverage.above_chance); None without a baseline
+    modes_above_chance: int | None = None
 
     def __str__(self) -> str:
+        above = (
+            "" if self.modes_above_chance is None else f" ({self.modes_above_chance} above chance)"
+        )
         return (
-            f"{self.modes_captured}/{self.n_modes} modes, {100 * self.high_quality:.1f}% high quality, "
-            f"reverse KL {self.reverse_kl:.3f}"
+            f"{self.modes_captured}/{self.n_modes} modes{above}, {100 * self.high_quality:.1f}% high "
+            f"quality, reverse KL {self.reverse_kl:.3f}"
         )
 
 
-def mode_coverage(samples: torch.Tensor, dist, threshold: float = 3.0) -> ModeCoverage:
+def mode_coverage(
+    samples: torch.Tensor, dist, threshold: float = 3.0, chance: ChanceCoverage | None = None
+) -> ModeCoverage:
     """Mode coverage of ``samples`` ``[n, d]`` against a mixture ``dist`` (which knows its
     ``modes`` ``[K, d]`` and common ``std``).
 
     The protocol uses 2,500 samples; other counts are accepted (the fractions stay
     comparable, the number of captured modes does not). With no high-quality sample at
-    all the histogram is undefined and the reverse KL is reported as ``inf``.
+    all the histogram is undefined and the reverse KL is reported as ``inf``. With a
+    ``chance`` baseline (:func:`chance_coverage` of the same ``dist``) the result also counts
+    the modes captured above chance.
     """
     modes = getattr(dist, "modes", None)
     if modes is None:
@@ -72,10 +88,156 @@ def mode_coverage(samples: torch.Tensor, dist, threshold: float = 3.0) -> ModeCo
     else:
         p = counts.double() / n_good
         reverse_kl = float(torch.xlogy(p, p * k).sum())
-    return ModeCoverage(
+    result = ModeCoverage(
         modes_captured=int((counts > 0).sum()),
         n_modes=k,
         high_quality=n_good / x.shape[0],
         reverse_kl=max(reverse_kl, 0.0),
         counts=tuple(int(c) for c in counts),
+    )
+    if chance is None:
+        return result
+    if chance.n_modes != k or chance.threshold != threshold:
+        raise ValueError(
+            f"the chance baseline was measured for {chance.n_modes} modes at {chance.threshold} std, "
+            f"not {k} at {threshold}: compute chance_coverage(dist) for this distribution"
+        )
+    return replace(result, modes_above_chance=chance.above_chance(result.counts, x.shape[0]))
+
+
+def _moment_matched_gaussian(dist, n: int, generator: torch.Generator) -> torch.Tensor:
+    r"""``n`` draws of the Gaussian with the mixture's mean and covariance (closed form:
+    :math:`\mu = \sum_k w_k\mu_k`, :math:`\Sigma = \sum_k w_k(\sigma_k^2 I + \mu_k\mu_k^\top)
+    - \mu\mu^\top`)."""
+    w, modes, stds = dist.weights, dist.modes, dist.stds
+    mean = w @ modes
+    second = (w[:, None, None] * modes[:, :, None] * modes[:, None, :]).sum(0)
+    cov = (
+        second
+        + float(w @ stds**2) * torch.eye(dist.dim, dtype=torch.float64)
+        - torch.outer(mean, mean)
+    )
+    noise = torch.randn(n, dist.dim, generator=generator, dtype=torch.float64)
+    return mean + noise @ torch.linalg.cholesky(cov).T
+
+
+def _uniform_box(dist, n: int, generator: torch.Generator, threshold: float) -> torch.Tensor:
+    """``n`` uniform draws from the smallest axis-aligned box holding every high-quality
+    region (the modes' range widened by ``threshold`` standard deviations)."""
+    reach = threshold * float(dist.stds.max())
+    low, high = dist.modes.min(0).values - reach, dist.modes.max(0).values + reach
+    return low + (high - low) * torch.rand(n, dist.dim, generator=generator, dtype=torch.float64)
+
+
+CHANCE_SAMPLERS = {
+    "moment-matched Gaussian": lambda dist, n, g, threshold: _moment_matched_gaussian(dist, n, g),
+    "uniform box": _uniform_box,
+}
+"""The chance baselines: samplers that know where the data is, but not its modes."""
+
+
+@dataclass(frozen=True)
+class ChanceCoverage:
+    r"""What samplers that know nothing of the modes score, and the rule built on it.
+
+    ``baselines[name]`` holds the protocol's result for each seed (``n`` samples each): the
+    baseline rows of a coverage table. ``mode_probability[k]`` is the largest probability, over
+    the baselines, that one chance sample is a high-quality sample of mode k (estimated from
+    ``probe`` draws per baseline).
+
+    **The rule.** Under chance the number of high-quality samples at mode k among N is
+    binomial, :math:`C_k \sim \mathrm{Bin}(N, p_k)`. Mode k counts as *captured above chance*
+    when its count :math:`c_k` is at least the smallest :math:`t_k` with
+    :math:`P(C_k \ge t_k) \le lpha` (and at least 1): a chance sampler passes a given mode
+    with probability at most :math:`lpha` (default :math:`10^{-3}`, so a blob passes none of
+    25 modes with probability about 0.975).
+    """
+
+    n_modes: int
+    n: int
+    threshold: float
+    alpha: float
+    mode_probability: tuple[float, ...]
+    baselines: dict[str, tuple[ModeCoverage, ...]]
+
+    def count_thresholds(self, n_samples: int) -> tuple[int, ...]:
+        """:math:`t_k` for ``n_samples`` evaluated samples."""
+        from scipy.stats import binom
+
+        # binom.isf(alpha, N, p) is the smallest c with P(C > c) <= alpha, so P(C >= c + 1) <= alpha
+        return tuple(
+            max(1, int(binom.isf(self.alpha, n_samples, p)) + 1) for p in self.mode_probability
+        )
+
+    def above_chance(
+        self, counts: tuple[int, ...] | list[int], n_samples: int | None = None
+    ) -> int:
+        """How many modes have more high-quality samples than chance explains: ``counts`` are
+        the per-mode high-quality counts (:attr:`ModeCoverage.counts`) among ``n_samples``
+        evaluated samples (default ``n``)."""
+        if len(counts) != self.n_modes:
+            raise ValueError(f"need {self.n_modes} per-mode counts, got {len(counts)}")
+        needed = self.count_thresholds(self.n if n_samples is None else n_samples)
+        return sum(int(c >= t) for c, t in zip(counts, needed, strict=True))
+
+    def summary(self, name: str) -> tuple[float, float, float]:
+        """Mean over seeds of a baseline's modes captured, high-quality fraction and reverse KL."""
+        rows = self.baselines[name]
+        finite = [r.reverse_kl for r in rows if math.isfinite(r.reverse_kl)]
+        return (
+            sum(r.modes_captured for r in rows) / len(rows),
+            sum(r.high_quality for r in rows) / len(rows),
+            sum(finite) / len(finite) if finite else math.inf,
+        )
+
+    def __str__(self) -> str:
+        lines = []
+        for name in self.baselines:
+            modes, hq, kl = self.summary(name)
+            lines.append(
+                f"chance ({name}): {modes:.1f}/{self.n_modes} modes, {100 * hq:.1f}% high quality, "
+                f"reverse KL {kl:.3f}"
+            )
+        return "\n".join(lines)
+
+
+def chance_coverage(
+    dist,
+    n: int = PROTOCOL_SAMPLES,
+    seeds: tuple[int, ...] | list[int] = (0, 1, 2, 3, 4),
+    threshold: float = 3.0,
+    alpha: float = 1e-3,
+    probe: int = 400_000,
+) -> ChanceCoverage:
+    """The chance level of the mode-coverage protocol on ``dist``: a moment-matched Gaussian and
+    a uniform box, ``n`` samples per seed; see :class:`ChanceCoverage` for the rule it defines.
+
+    Seeded and computed on the CPU in float64, so the same call gives the same numbers."""
+    if n <= 0 or not seeds:
+        raise ValueError(f"need n > 0 samples and at least one seed, got n={n}, seeds={seeds}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha is a probability in (0, 1), got {alpha}")
+    modes = getattr(dist, "modes", None)
+    if modes is None:
+        raise ValueError(f"{dist!r} has no modes to cover (a swiss roll is a curve, not a mixture)")
+    baselines: dict[str, tuple[ModeCoverage, ...]] = {}
+    probability = torch.zeros(dist.n_modes, dtype=torch.float64)
+    for index, (name, sampler) in enumerate(CHANCE_SAMPLERS.items()):
+        rows = []
+        for seed in seeds:
+            g = torch.Generator().manual_seed(int(seed))
+            rows.append(mode_coverage(sampler(dist, n, g, threshold), dist, threshold))
+        baselines[name] = tuple(rows)
+        g = torch.Generator().manual_seed(10_000 + index)  # a stream apart from the seeds
+        big = mode_coverage(sampler(dist, probe, g, threshold), dist, threshold)
+        probability = torch.maximum(
+            probability, torch.tensor(big.counts, dtype=torch.float64) / probe
+        )
+    return ChanceCoverage(
+        n_modes=dist.n_modes,
+        n=n,
+        threshold=threshold,
+        alpha=alpha,
+        mode_probability=tuple(float(p) for p in probability),
+        baselines=baselines,
     )
