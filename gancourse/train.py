@@ -70,6 +70,8 @@ class GANTrainer(TrainerState):
         checkpoint_path, checkpoint_every: where and how often (in steps) to save; a
             checkpoint is also written at the end of every :meth:`train` call.
         progress: show a progress bar.
+        objective: the loss pair to use instead of ``get_loss(config.loss, **config.loss_options)``
+            (:func:`gancourse.batched.toy_gan_batch` passes one that sums over stacked models).
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class GANTrainer(TrainerState):
         checkpoint_path: str | os.PathLike | None = None,
         checkpoint_every: int = 0,
         progress: bool = True,
+        objective=None,
     ) -> None:
         if device is None:
             from .config import device as default_device
@@ -98,7 +101,11 @@ class GANTrainer(TrainerState):
         self.D = discriminator.to(self.device)
         self.data = data
         self.latent_dim = latent_dim
-        self.losses = get_loss(self.config.loss, **(self.config.loss_options or {}))
+        self.losses = (
+            get_loss(self.config.loss, **(self.config.loss_options or {}))
+            if objective is None
+            else objective
+        )
         # Relativistic objectives compare fake with real logits in the generator loss too.
         self._g_needs_real = getattr(self.losses.g_loss, "needs_real_logits", False)
         # The c-transform objective needs the samples, not only D's outputs on them; stateful
