@@ -5,7 +5,6 @@ import torch
 
 from gancourse.batched import PerModelObjective, toy_gan_batch
 from gancourse.datasets import ring
-from gancourse.metrics import mode_coverage
 from gancourse.nets import StackedMLP, mlp_discriminator, mlp_generator
 from gancourse.recipes import toy_gan
 from gancourse.regularizers import gradient_penalty
@@ -149,14 +148,12 @@ def test_a_penalty_on_the_stack_is_the_sum_of_the_models_penalties():
     torch.testing.assert_close(batch.trainer.d_penalty(stacked, real, None), per_model)
 
 
-def test_generate_matches_a_separate_run_and_the_batch_trains():
+def test_generate_matches_a_separate_run():
     dist = ring()
     batch = toy_gan_batch(dist, SEEDS, width=32, device="cpu")
     alone = toy_gan(dist, seed=1, width=32, device="cpu")
     torch.testing.assert_close(batch.generate(1, 600, seed=0), alone.generate(600, seed=0))
-    batch.train(300)
-    covered = [mode_coverage(batch.generate(m), dist).modes_captured for m in range(len(batch))]
-    assert max(covered) >= 4, covered  # 300 steps of the toy recipe already find modes
+    assert not torch.allclose(batch.generate(0, 600, seed=0), alone.generate(600, seed=0))
 
 
 def test_per_model_objective_rejects_what_cannot_be_stacked():
