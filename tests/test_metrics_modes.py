@@ -153,3 +153,21 @@ def test_chance_coverage_is_reproducible_and_checked():
         chance_coverage(swiss_roll())
     with pytest.raises(ValueError, match="alpha"):
         chance_coverage(ring(), alpha=0)
+
+
+def test_summaries_and_table_report_mean_sd_and_the_baseline_rows():
+    from gancourse.metrics import coverage_table, summarize_coverage
+
+    dist = ring()
+    chance = chance_coverage(dist, seeds=(0, 1))
+    perfect = mode_coverage(dist.modes.repeat(10, 1), dist, chance=chance)
+    collapsed = mode_coverage(dist.modes[:1].repeat(80, 1), dist, chance=chance)
+    s = summarize_coverage([perfect, collapsed])
+    assert s.modes == (4.5, 3.5) and s.modes_above_chance == (4.5, 3.5)
+    assert s.all_modes_above_chance == 1 and s.n_seeds == 2
+    assert s.reverse_kl == pytest.approx((math.log(8) / 2, math.log(8) / 2))
+    table = coverage_table({"two runs": [perfect, collapsed]}, chance).splitlines()
+    assert len(table) == 4 and table[1].startswith("chance: moment-matched Gaussian")
+    assert table[3].startswith("two runs") and "4.5 ± 3.5/8" in table[3]
+    with pytest.raises(ValueError, match="no results"):
+        summarize_coverage([])

@@ -6,7 +6,15 @@ from .features import FashionNetFeatures, InceptionFeatures, extract
 from .fid import feature_statistics, fid, fid_from_stats
 from .inception_score import inception_score
 from .kid import kid
-from .modes import ChanceCoverage, ModeCoverage, chance_coverage, mode_coverage
+from .modes import (
+    ChanceCoverage,
+    CoverageSummary,
+    ModeCoverage,
+    chance_coverage,
+    coverage_table,
+    mode_coverage,
+    summarize_coverage,
+)
 from .nearest import nearest_neighbours
 from .parzen import parzen_log_likelihood, select_parzen_sigma
 from .precision_recall import precision_recall
@@ -14,11 +22,13 @@ from .tracking import FIDTracker
 
 __all__ = [
     "ChanceCoverage",
+    "CoverageSummary",
     "FIDTracker",
     "FashionNetFeatures",
     "InceptionFeatures",
     "ModeCoverage",
     "chance_coverage",
+    "coverage_table",
     "evaluate",
     "extract",
     "feature_statistics",
@@ -31,4 +41,5 @@ __all__ = [
     "parzen_log_likelihood",
     "precision_recall",
     "select_parzen_sigma",
+    "summarize_coverage",
 ]

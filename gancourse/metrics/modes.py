@@ -25,7 +25,15 @@ from dataclasses import dataclass, replace
 
 import torch
 
-__all__ = ["ChanceCoverage", "ModeCoverage", "chance_coverage", "mode_coverage"]
+__all__ = [
+    "ChanceCoverage",
+    "CoverageSummary",
+    "ModeCoverage",
+    "chance_coverage",
+    "coverage_table",
+    "mode_coverage",
+    "summarize_coverage",
+]
 
 PROTOCOL_SAMPLES = 2500
 """The number of generated samples the protocol evaluates."""
@@ -240,4 +248,77 @@ def chance_coverage(
         alpha=alpha,
         mode_probability=tuple(float(p) for p in probability),
         baselines=baselines,
+    )
+
+
+@dataclass(frozen=True)
+class CoverageSummary:
+    """Mean and standard deviation over seeds of the protocol's numbers (reverse KL over the
+    seeds where it is finite; ``modes_above_chance`` is NaN if no baseline was given)."""
+
+    n_modes: int
+    n_seeds: int
+    modes: tuple[float, float]
+    modes_above_chance: tuple[float, float]
+    all_modes_above_chance: int  # seeds whose every mode is above chance
+    high_quality: tuple[float, float]
+    reverse_kl: tuple[float, float]
+
+
+def _mean_sd(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return math.nan, math.nan
+    mean = sum(values) / len(values)
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+
+
+def summarize_coverage(results) -> CoverageSummary:
+    """Summarise the :class:`ModeCoverage` of several seeds of one setting."""
+    results = list(results)
+    if not results:
+        raise ValueError("no results to summarise")
+    above = [r.modes_above_chance for r in results if r.modes_above_chance is not None]
+    return CoverageSummary(
+        n_modes=results[0].n_modes,
+        n_seeds=len(results),
+        modes=_mean_sd([r.modes_captured for r in results]),
+        modes_above_chance=_mean_sd(above) if len(above) == len(results) else (math.nan, math.nan),
+        all_modes_above_chance=sum(a == results[0].n_modes for a in above),
+        high_quality=_mean_sd([100 * r.high_quality for r in results]),
+        reverse_kl=_mean_sd([r.reverse_kl for r in results if math.isfinite(r.reverse_kl)]),
+    )
+
+
+def coverage_table(results: dict, chance: ChanceCoverage | None = None) -> str:
+    """A coverage table: one row per setting (``{name: [ModeCoverage per seed]}``), mean ± sd
+    over seeds, and — first — the chance baselines' rows. "above chance" counts only modes that
+    pass the rule of :class:`ChanceCoverage`; "all" is the number of seeds with every mode above
+    chance."""
+    header = (
+        f"{'setting':34s} {'seeds':>5s} {'modes (raw)':>13s} {'above chance':>14s} {'all':>5s} "
+        f"{'high quality %':>15s} {'reverse KL':>12s}"
+    )
+    lines = [header]
+    if chance is not None:
+        for name, rows in chance.baselines.items():
+            s = summarize_coverage(
+                replace(r, modes_above_chance=chance.above_chance(r.counts, chance.n)) for r in rows
+            )
+            lines.append(_row(f"chance: {name}", s))
+    for name, rows in results.items():
+        lines.append(_row(str(name), summarize_coverage(rows)))
+    return "\n".join(lines)
+
+
+def _row(name: str, s: CoverageSummary) -> str:
+    above = (
+        "      -      "
+        if math.isnan(s.modes_above_chance[0])
+        else f"{s.modes_above_chance[0]:5.1f} ±{s.modes_above_chance[1]:4.1f}  "
+    )
+    kl = "inf" if math.isnan(s.reverse_kl[0]) else f"{s.reverse_kl[0]:.2f} ±{s.reverse_kl[1]:.2f}"
+    return (
+        f"{name:34s} {s.n_seeds:5d} {s.modes[0]:5.1f} ±{s.modes[1]:4.1f}/{s.n_modes:<2d}"
+        f" {above} {s.all_modes_above_chance:4d}  {s.high_quality[0]:7.1f} ±{s.high_quality[1]:5.1f}"
+        f" {kl:>12s}"
     )
