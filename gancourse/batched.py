@@ -61,7 +61,9 @@ class PerModelObjective:
             reals, fakes = real_logits.chunk(n_models), fake_logits.chunk(n_models)
             return sum(p.d_loss(r, f) for p, r, f in zip(parts, reals, fakes, strict=True))
 
-        def g_loss(fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None) -> torch.Tensor:
+        def g_loss(
+            fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None
+        ) -> torch.Tensor:
             fakes = fake_logits.chunk(n_models)
             reals = real_logits.chunk(n_models) if real_logits is not None else [None] * n_models
             return sum(p.g_loss(f, r) for p, f, r in zip(parts, fakes, reals, strict=True))
@@ -125,7 +127,10 @@ class ToyGANBatch:
             rng = torch.Generator(device=t.device).manual_seed(seed)
         size = t.config.batch_size // len(self)  # the per-model batch
         z = torch.cat(
-            [torch.randn(size, t.latent_dim, generator=rng, device=t.device) for _ in range(-(-n // size))]
+            [
+                torch.randn(size, t.latent_dim, generator=rng, device=t.device)
+                for _ in range(-(-n // size))
+            ]
         )[:n]
         return self.generator(m).to(t.device)(z)
 
