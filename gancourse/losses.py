@@ -218,9 +218,14 @@ def mmd2(x: torch.Tensor, y: torch.Tensor, kernel: Callable = exp_distance_kerne
 
 def mmd_d_loss(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:
     r"""MMD GAN (Li et al. 2017), the critic's side: a kernel on learned features,
-    :math:`k(x, x') = \kappa(D(x), D(x'))`, chosen to *maximise* the MMD: :math:`L_D = -\widehat{\mathrm{MMD}}^2`.
-    The kernel is the seed's :math:`\exp(-\|D(x) - D(x')\|)`. (The paper adds an autoencoder term
-    to keep D injective; here, as in later work, a Lipschitz constraint on D does that job.)"""
+    :math:`k(x, x') = \kappa(\Phi(x), \Phi(x'))` with :math:`\Phi = D` (``[B, k]``), chosen to
+    *maximise* the MMD: :math:`L_D = -\widehat{\mathrm{MMD}}^2`. The kernel is the seed's
+    :math:`\exp(-\|\Phi(x) - \Phi(x')\|)`. Nothing here keeps :math:`\Phi` in check: the paper
+    clips its weights and adds an autoencoder term (so that :math:`\Phi` stays injective);
+    notebook 06's MMD GAN instead adds ``gradient_penalty`` on :math:`\Phi`, which for a
+    k-output critic penalises the Jacobian's Frobenius norm :math:`\|J_\Phi\|_F` (a bound on
+    :math:`\Phi`'s local Lipschitz constant), estimated by one random projection per sample.
+    That keeps :math:`\Phi` smooth; it does not make it injective."""
     return -mmd2(real_features, fake_features)
 
 

@@ -18,6 +18,9 @@ from gancourse.metrics import (
     precision_recall,
     select_parzen_sigma,
 )
+from gancourse.metrics.kid import kid_blocks, mmd2_unbiased
+from gancourse.metrics.nearest import memorisation_check
+from gancourse.metrics.precision_recall import inside_knn_balls, knn_radii
 
 
 def random_features(n, d, seed, shift=0.0, scale=1.0):
@@ -138,6 +141,49 @@ def test_kid_is_about_zero_for_two_halves_of_one_sample():
     assert kid(x[:2000], different, subsets=50, subset_size=1000)[0] > 10 * std
 
 
+def test_kid_blocks_is_the_mean_over_disjoint_blocks():
+    estimate = kid_blocks(A, B, block_size=100, seed=3)
+    assert (estimate.blocks, estimate.block_size) == (5, 100)  # min(600, 500) // 100
+    g = torch.Generator().manual_seed(3)  # the same shuffles, by hand
+    order_a, order_b = torch.randperm(600, generator=g), torch.randperm(500, generator=g)
+    by_hand = torch.stack(
+        [
+            mmd2_unbiased(A[order_a[i * 100 : (i + 1) * 100]], B[order_b[i * 100 : (i + 1) * 100]])
+            for i in range(5)
+        ]
+    )
+    assert estimate.mean == pytest.approx(float(by_hand.mean()), rel=1e-12)
+    assert estimate.std == pytest.approx(float(by_hand.std()), rel=1e-12)
+    assert estimate.standard_error == pytest.approx(float(by_hand.std()) / math.sqrt(5), rel=1e-12)
+
+
+def test_kid_blocks_standard_error_matches_the_spread_over_independent_datasets():
+    # 200 independent pairs of datasets: the reported SE must match the actual spread of the
+    # estimate across datasets (the subsets of `kid` report a spread that does not shrink with N)
+    means, errors, subset_stds = [], [], []
+    g = torch.Generator().manual_seed(0)
+    for seed in range(200):  # one fixed pair of distributions: N(0, I) and N(0.1, I) in 8-d
+        x = torch.randn(800, 8, generator=g, dtype=torch.float64)
+        y = torch.randn(800, 8, generator=g, dtype=torch.float64) + 0.1
+        estimate = kid_blocks(x, y, block_size=100, seed=seed)
+        means.append(estimate.mean)
+        errors.append(estimate.standard_error)
+        if seed < 20:
+            subset_stds.append(kid(x, y, subsets=20, subset_size=100, seed=seed)[1])
+    actual = float(np.std(means, ddof=1))
+    # the mean SE is within 15% of the true spread (which 200 datasets measure to about 5%)
+    assert np.mean(errors) == pytest.approx(actual, rel=0.15)
+    # the subset std is the spread of ONE subset's estimate: about sqrt(8) times larger
+    assert np.mean(subset_stds) > 2 * actual
+
+
+def test_kid_blocks_errors():
+    with pytest.raises(ValueError, match="at least 2 disjoint blocks"):
+        kid_blocks(A, B, block_size=300)  # only one block of 300 in B
+    with pytest.raises(ValueError, match="block_size must be >= 2"):
+        kid_blocks(A, B, block_size=1)
+
+
 def test_kid_errors():
     with pytest.raises(ValueError, match="subset_size 1000"):
         kid(A, B)  # only 500 in B
@@ -180,6 +226,76 @@ def test_precision_recall_detects_dropped_modes():
     )  # half the modes
     precision, recall = precision_recall(real, fake, k=3)
     assert precision > 0.9 and 0.4 < recall < 0.6
+
+
+def test_inside_knn_balls_gives_precision_and_recall_and_the_radii_are_kth_neighbours():
+    real, fake = random_features(300, 6, 11), random_features(250, 6, 12, shift=0.5)
+    precision, recall = precision_recall(real, fake, k=3)
+    assert inside_knn_balls(fake, real, k=3).double().mean().item() == precision
+    assert inside_knn_balls(real, fake, k=3).double().mean().item() == recall
+    brute = torch.cdist(real, real).sort(dim=1).values[:, 3]  # column 0 is the point itself
+    assert torch.allclose(knn_radii(real, k=3, batch_size=64), brute, rtol=1e-12, atol=0)
+
+
+def test_duplicated_samples_zero_the_radii_and_the_recall():
+    real = random_features(500, 6, 13)
+    distinct = random_features(500, 6, 14)
+    _, recall_distinct = precision_recall(real, distinct, k=3)
+    copies = distinct[:100].repeat(5, 1)  # 100 features, 5 copies each: k-th neighbour is a copy
+    with pytest.warns(UserWarning, match="500 of the 500 generated k-NN radii are 0"):
+        _, recall_copies = precision_recall(real, copies, k=3)
+    assert recall_distinct > 0.5 and recall_copies == 0.0
+    # 3 copies (k = 3 needs 4 for a zero radius) keep a nonzero radius: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        precision_recall(real, distinct[:100].repeat(3, 1), k=3)
+
+
+# ------------------------------------------------------------------ memorisation
+def test_memorisation_check_counts_below_the_test_quantile():
+    test = torch.arange(1.0, 101.0)  # 100 test distances 1..100: the 1% cutoff is 1, 5% is 5
+    generated = torch.tensor([0.5, 0.9, 3.0, 4.5, 50.0, 60.0, 70.0, 80.0])
+    check = memorisation_check(generated, test, quantile=0.05)
+    assert check.cutoff == 5.0 and check.copy_rate == 4 / 8 and check.chance_rate == 5 / 101
+    assert check.median_ratio == pytest.approx(((4.5 + 50) / 2) / 50.5)
+    check = memorisation_check(generated, test, quantile=0.01)
+    assert check.cutoff == 1.0 and check.copy_rate == 2 / 8
+
+
+def test_memorisation_check_false_alarm_rate_is_at_most_alpha():
+    # generated distances drawn like the test ones: flagged in at most ~alpha of the trials
+    g = torch.Generator().manual_seed(0)
+    flagged = [
+        memorisation_check(
+            torch.rand(300, generator=g), torch.rand(300, generator=g), quantile=0.02, alpha=0.05
+        ).memorising
+        for _ in range(2000)
+    ]
+    assert np.mean(flagged) < 0.05 + 3 * math.sqrt(0.05 * 0.95 / 2000)
+
+
+def test_memorisation_check_flags_a_few_copies_that_the_median_misses():
+    from gancourse.metrics import nearest_neighbours
+
+    g = torch.Generator().manual_seed(1)
+    train = torch.rand(2000, 1, 6, 6, generator=g) * 2 - 1
+    test = torch.rand(300, 1, 6, 6, generator=g) * 2 - 1
+    honest = torch.rand(300, 1, 6, 6, generator=g) * 2 - 1
+    copier = honest.clone()
+    copier[:30] = train[:30] + 0.01 * torch.randn(30, 1, 6, 6, generator=g)  # 10% copies
+    test_d, _ = nearest_neighbours(test, train)
+    check_honest = memorisation_check(nearest_neighbours(honest, train)[0], test_d)
+    check_copier = memorisation_check(nearest_neighbours(copier, train)[0], test_d)
+    assert not check_honest.memorising and check_copier.memorising
+    assert check_copier.median_ratio > 0.9  # the median alone would not have noticed
+    assert "MEMORISING" in str(check_copier) and "no evidence" in str(check_honest)
+
+
+def test_memorisation_check_errors():
+    with pytest.raises(ValueError, match="quantile"):
+        memorisation_check(torch.ones(3), torch.ones(3), quantile=1.0)
+    with pytest.raises(ValueError, match="at least one"):
+        memorisation_check(torch.ones(0), torch.ones(3))
 
 
 # ------------------------------------------------------------------ Parzen

@@ -8,6 +8,8 @@ from gancourse.nets import mlp_discriminator
 from gancourse.regularizers import (
     GradientNormalized,
     PiecewiseGradientNormalized,
+    conv_matrix,
+    conv_operator_norm,
     gradient_penalty,
     input_gradient_norms,
     power_iteration_sigma,
@@ -168,15 +170,55 @@ def test_gradient_normalized_output_is_bounded_by_one():
 def test_gran_is_piecewise_K_lipschitz():
     torch.manual_seed(0)
     net = mlp_discriminator(2, width=32, activation="leaky_relu")
-    D = PiecewiseGradientNormalized(net, K=2.0, epsilon=1e-4)
+    eps = 1e-4  # large enough, against these gradient norms (~0.003-0.07), to matter
+    D = PiecewiseGradientNormalized(net, K=2.0, epsilon=eps)
     x = torch.randn(256, 2)
     norms = input_gradient_norms(D, x)
     raw = input_gradient_norms(net, x)
-    # on each linear piece grad f_hat = K grad f / (||grad f|| + eps): norm K r / (r + eps) < K
-    assert torch.allclose(norms, 2.0 * raw / (raw + 1e-4), rtol=1e-4)
+    # the paper's form: f_hat = K f r / (r^2 + eps), r = ||grad f||
+    with torch.no_grad():
+        assert torch.allclose(D(x), 2.0 * net(x) * raw[:, None] / (raw[:, None] ** 2 + eps))
+    # on each linear piece grad f_hat = K w r / (r^2 + eps): norm K r^2 / (r^2 + eps) < K
+    assert torch.allclose(norms, 2.0 * raw**2 / (raw**2 + eps), rtol=1e-4)
     assert norms.max() < 2.0
     with pytest.raises(ValueError, match="positive"):
         PiecewiseGradientNormalized(net, K=0)
+
+
+class KinkedLine(nn.Module):
+    """f(x) = x + 2 relu(x - 1) on [B, 1]: slope 1 left of x = 1, slope 3 right of it."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + 2 * torch.relu(x - 1)
+
+
+@pytest.mark.parametrize("wrapper", [GradientNormalized, PiecewiseGradientNormalized])
+def test_gradient_normalisation_jumps_across_a_kink(wrapper):
+    D = wrapper(KinkedLine()).double()
+    h = 1e-6
+    x = torch.tensor([[1 - h], [1 + h]], dtype=torch.float64)
+    left, right = D(x).detach().squeeze(1).tolist()
+    # f(1) = 1: GN gives 1/(1 + 1) and 1/(3 + 1); GraN (K = 1) 1/1 and 1/3
+    expected = (0.5, 0.25) if wrapper is GradientNormalized else (1.0, 1 / 3)
+    assert left == pytest.approx(expected[0], abs=1e-5)
+    assert right == pytest.approx(expected[1], abs=1e-5)
+    assert abs(right - left) / (2 * h) > 1e4  # a jump: no Lipschitz constant at all
+    # ... although each piece is 1-Lipschitz: the pointwise gradient stays at most 1
+    grid = torch.linspace(-3, 3, 601, dtype=torch.float64)[:, None]
+    assert input_gradient_norms(D, grid).max() <= 1 + 1e-9
+    # the same secant check on a kink-free f passes: it can tell the two apart
+    smooth = wrapper(nn.Linear(1, 1).double())
+    with torch.no_grad():
+        smooth.net.weight.fill_(3.0)
+        smooth.net.bias.fill_(-2.0)
+        gap = (smooth(x)[1] - smooth(x)[0]).abs().item()
+    assert gap / (2 * h) <= 1 + 1e-6
+
+
+def test_gradient_normalisation_refuses_a_feature_map():
+    D = GradientNormalized(mlp_discriminator(2, 4, width=8))
+    with pytest.raises(ValueError, match="one output per sample"):
+        D(torch.randn(3, 2))
 
 
 def test_wrappers_train_in_the_loop():
@@ -197,3 +239,219 @@ def test_wrappers_train_in_the_loop():
     )
     trainer.train(20)
     assert all(math.isfinite(v) for v in trainer.history.values("d_loss"))
+
+
+# ------------------------------------------------------------------ multi-output critics
+
+
+def _fd_jacobian_frobenius(D, points, h=1e-6):
+    """Per-sample ||J||_F of x -> D(x) (k outputs), by central finite differences, float64."""
+    flat = points.flatten(1)
+    squares = torch.zeros(len(flat), dtype=flat.dtype)
+    with torch.no_grad():
+        for j in range(flat.shape[1]):
+            e = torch.zeros_like(flat)
+            e[:, j] = h
+            up = D((flat + e).reshape(points.shape)).flatten(1)
+            down = D((flat - e).reshape(points.shape)).flatten(1)
+            squares += ((up - down) / (2 * h)).pow(2).sum(dim=1)
+    return squares.sqrt()
+
+
+def feature_critic(shape, k: int) -> nn.Module:
+    """A small non-linear (tanh) feature map from inputs of ``shape`` to k features, float64."""
+    torch.manual_seed(0)
+    d = math.prod(shape)
+    return nn.Sequential(nn.Flatten(), nn.Linear(d, 8), nn.Tanh(), nn.Linear(8, k)).double()
+
+
+@pytest.mark.parametrize("shape", [(2,), (1, 3, 3)])
+def test_exact_jacobian_norm_matches_finite_differences(shape):
+    D = feature_critic(shape, k=3)
+    x = torch.randn(5, *shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    exact = input_gradient_norms(D, x, jacobian="exact").double()
+    assert torch.allclose(exact, _fd_jacobian_frobenius(D, x), rtol=1e-6)
+
+
+def test_projected_jacobian_norm_is_unbiased_in_the_square():
+    D = feature_critic((2,), k=4)
+    point = torch.randn(1, 2, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    exact = input_gradient_norms(D, point, jacobian="exact", create_graph=False).item()
+    many = point.expand(40_000, 2)  # one point, 40,000 independent projections
+    g = torch.Generator().manual_seed(3)
+    squares = input_gradient_norms(D, many, create_graph=False, generator=g).double() ** 2
+    mean, se = squares.mean().item(), squares.std().item() / math.sqrt(len(squares))
+    assert abs(mean - exact**2) < 4 * se and abs(mean / exact**2 - 1) < 0.02
+    # a single projection is a random quantity, not ||J||_F itself
+    assert squares.std().item() > 0.1 * exact**2
+
+
+def test_scalar_critics_are_exact_and_draw_no_random_numbers():
+    D = feature_critic((2,), k=1)
+    x = torch.randn(6, 2, dtype=torch.float64)
+    g = torch.Generator().manual_seed(4)
+    before = g.get_state()
+    projected = input_gradient_norms(D, x, generator=g)
+    assert torch.equal(g.get_state(), before)
+    assert torch.allclose(projected, input_gradient_norms(D, x, jacobian="exact"))
+    with pytest.raises(ValueError, match="'projection' or 'exact'"):
+        input_gradient_norms(D, x, jacobian="sum")
+
+
+class CancellingFeatures(nn.Module):
+    """Phi(x) = (h(x), -h(x)): steep features whose sum is identically 0."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.h = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1)).double()
+        with torch.no_grad():
+            self.h[2].weight.mul_(20)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.h(x)
+        return torch.cat([h, -h], dim=1)
+
+
+def test_penalties_see_the_jacobian_not_the_gradient_of_the_sum():
+    D = CancellingFeatures()
+    x = torch.randn(64, 2, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    x.requires_grad_(True)
+    (of_sum,) = torch.autograd.grad(D(x).sum(), x)
+    assert of_sum.abs().max() == 0  # what a penalty on grad(sum Phi) would see: nothing
+    slope = input_gradient_norms(D.h, x, jacobian="exact").double()
+    r1_exact = gradient_penalty(D, x, kind="r1", jacobian="exact").item()
+    assert r1_exact == pytest.approx(0.5 * 10 * (2 * slope**2).mean().item(), rel=1e-9)
+    assert r1_exact > 10  # steep features: far from the zero the sum suggests
+    # the projected penalty estimates the same number (both features have the same slope,
+    # so here every projection v = (a, b) gives (a - b)^2 k ||grad h||^2: mean 2 ||grad h||^2)
+    g = torch.Generator().manual_seed(6)
+    many = x.detach().repeat(200, 1)
+    r1_projected = gradient_penalty(D, many, kind="r1", generator=g).item()
+    assert r1_projected == pytest.approx(r1_exact, rel=0.03)
+
+
+def test_multi_output_penalty_matches_finite_differences_and_trains():
+    D = feature_critic((3,), k=4)
+    g = torch.Generator().manual_seed(7)
+    real = torch.randn(6, 3, generator=g, dtype=torch.float64)
+    fake = torch.randn(6, 3, generator=g, dtype=torch.float64)
+    value = gradient_penalty(
+        D, real, fake, jacobian="exact", generator=torch.Generator().manual_seed(9)
+    )
+    eps = torch.rand(6, 1, generator=torch.Generator().manual_seed(9), dtype=torch.float64)
+    norms = _fd_jacobian_frobenius(D, eps * real + (1 - eps) * fake)
+    assert value.item() == pytest.approx(10 * ((norms - 1) ** 2).mean().item(), rel=1e-6)
+    value.backward()  # double backprop through every output's gradient
+    assert D[1].weight.grad is not None and D[1].weight.grad.abs().sum() > 0
+
+
+# ------------------------------------------------------------------ convolutions
+
+
+CONVS = [  # (c_out, c_in, kernel, input (c_in, H, W), stride, padding)
+    (3, 2, (3, 3), (2, 6, 6), 1, 1),
+    (4, 2, (4, 4), (2, 7, 7), 2, 1),  # odd size: the last row is skipped (output_padding 1)
+    (2, 3, (3, 2), (3, 5, 6), (2, 1), (0, 1)),
+    (5, 1, (4, 4), (1, 8, 8), 2, 0),
+    (2, 2, (2, 2), (2, 6, 6), 2, 0),  # windows tile the input: ||A|| = sigma of the kernel
+    (3, 3, (3, 3), (3, 4, 4), 3, 2),
+]
+
+
+@pytest.mark.parametrize("c_out, c_in, kernel, shape, stride, padding", CONVS)
+def test_conv_operator_norm_matches_the_svd_of_the_explicit_matrix(
+    c_out, c_in, kernel, shape, stride, padding
+):
+    g = torch.Generator().manual_seed(0)
+    w = torch.randn(c_out, c_in, *kernel, generator=g, dtype=torch.float64)
+    A = conv_matrix(w, shape, stride, padding)
+    x = torch.randn(1, *shape, generator=g, dtype=torch.float64)  # the matrix is the conv
+    y = nn.functional.conv2d(x, w, stride=stride, padding=padding)
+    assert torch.allclose(A @ x.flatten(), y.flatten())
+    exact = torch.linalg.matrix_norm(A, ord=2).item()
+    estimate = conv_operator_norm(w, shape, stride, padding, generator=g).item()
+    assert estimate == pytest.approx(exact, rel=1e-6)
+    # the reshaped kernel's sigma bounds it from below, ceil(k/s) per axis from above
+    sigma_kernel = torch.linalg.matrix_norm(w.flatten(1), ord=2).item()
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    windows = math.ceil(kernel[0] / sh) * math.ceil(kernel[1] / sw)
+    assert sigma_kernel * (1 - 1e-9) <= exact <= math.sqrt(windows) * sigma_kernel
+    if kernel == (2, 2) and stride == 2:
+        assert exact == pytest.approx(sigma_kernel, rel=1e-9)
+
+
+def test_a_smoothing_kernel_is_k_times_its_reshaped_sigma():
+    # the all-ones 3x3 kernel on n x n with zero padding 1 is T (x) T, T tridiagonal of ones:
+    # ||A|| = (1 + 2 cos(pi / (n + 1)))^2, while the reshaped kernel has sigma = 3
+    n = 16
+    w = torch.ones(1, 1, 3, 3, dtype=torch.float64)
+    norm = conv_operator_norm(w, (1, n, n), padding=1, generator=torch.Generator().manual_seed(0))
+    assert norm.item() == pytest.approx((1 + 2 * math.cos(math.pi / (n + 1))) ** 2, rel=1e-9)
+    assert norm.item() / 3 > 2.9  # nearly k = 3 times the reshaped kernel's sigma
+
+
+def test_conv_operator_norm_edge_cases():
+    g = torch.Generator().manual_seed(1)
+    w = torch.randn(4, 3, 3, 3, generator=g, dtype=torch.float64)
+    sigma_kernel = torch.linalg.matrix_norm(w.flatten(1), ord=2).item()
+    # a kernel that covers the whole input without padding is an ordinary linear layer
+    assert conv_operator_norm(w, (3, 3, 3), generator=g).item() == pytest.approx(
+        sigma_kernel, rel=1e-9
+    )
+    # a 1x1 input with padding 1 sees only the centre tap: then ||A|| < sigma of the kernel
+    centre = torch.linalg.matrix_norm(w[:, :, 1, 1], ord=2).item()
+    tiny = conv_operator_norm(w, (3, 1, 1), padding=1, generator=g).item()
+    assert tiny == pytest.approx(centre, rel=1e-9) and tiny < sigma_kernel
+    # a 1x1 convolution is the channel matrix applied at every pixel
+    point = torch.randn(5, 3, 1, 1, generator=g, dtype=torch.float64)
+    pointwise = conv_operator_norm(point, (3, 4, 4), generator=g).item()
+    assert pointwise == pytest.approx(
+        torch.linalg.matrix_norm(point.flatten(1), ord=2).item(), rel=1e-9
+    )
+    assert conv_operator_norm(torch.zeros(2, 3, 3, 3), (3, 5, 5)).item() == 0
+    # seeded: the same generator state gives the same number; float32 weights work too
+    a = conv_operator_norm(
+        w.float(), (3, 6, 6), 2, 1, iters=5, generator=torch.Generator().manual_seed(2)
+    )
+    b = conv_operator_norm(
+        w.float(), (3, 6, 6), 2, 1, iters=5, generator=torch.Generator().manual_seed(2)
+    )
+    assert a.item() == b.item()
+
+
+def test_conv_operator_norm_errors_are_clear():
+    w = torch.randn(4, 3, 3, 3)
+    with pytest.raises(ValueError, match=r"Conv2d weight \[c_out, c_in, kh, kw\]"):
+        conv_operator_norm(torch.randn(4, 27), (3, 8, 8))
+    with pytest.raises(ValueError, match="without the batch"):
+        conv_operator_norm(w, (1, 3, 8, 8))
+    with pytest.raises(ValueError, match="3 input channels, input_shape has 2"):
+        conv_operator_norm(w, (2, 8, 8))
+    with pytest.raises(ValueError, match="does not fit"):
+        conv_operator_norm(w, (3, 2, 2))
+    with pytest.raises(ValueError, match="stride >= 1"):
+        conv_operator_norm(w, (3, 8, 8), stride=0)
+    with pytest.raises(ValueError, match="pair of ints"):
+        conv_matrix(w, (3, 8, 8), padding=(1, 1, 1))
+    with pytest.raises(ValueError, match="iters"):
+        conv_operator_norm(w, (3, 8, 8), iters=0)
+
+
+def test_power_iteration_error_falls_like_the_fourth_power_of_the_gap():
+    # W = U diag(s) V^T with s1 = 1, s2 = 0.8: the vector error shrinks by 0.8^2 per round,
+    # the error of sigma by 0.8^4
+    g = torch.Generator().manual_seed(0)
+    U, _ = torch.linalg.qr(torch.randn(40, 30, generator=g, dtype=torch.float64))
+    V, _ = torch.linalg.qr(torch.randn(30, 30, generator=g, dtype=torch.float64))
+    s = torch.cat([torch.tensor([1.0, 0.8], dtype=torch.float64), torch.linspace(0.5, 0.1, 28)])
+    w = U @ torch.diag(s).to(torch.float64) @ V.T
+    u = torch.randn(40, generator=g, dtype=torch.float64)
+    errors = []
+    for _ in range(25):
+        sigma, u = power_iteration_sigma(w, iters=1, u=u)
+        errors.append(1 - sigma.item())
+    ks = torch.arange(8, 26, dtype=torch.float64)
+    logs = torch.log(torch.tensor(errors[7:25], dtype=torch.float64))
+    slope = (((ks - ks.mean()) * (logs - logs.mean())).sum() / ((ks - ks.mean()) ** 2).sum()).item()
+    assert slope / math.log(0.8) == pytest.approx(4.0, abs=0.05)
