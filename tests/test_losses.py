@@ -149,6 +149,7 @@ from gancourse.losses import (  # noqa: E402
     mcgan_mean_d_loss,
     mcgan_mean_g_loss,
     mmd2,
+    mmd_gaussian_g_loss,
     wgan_d_loss,
     wgan_g_loss,
 )
@@ -168,10 +169,19 @@ def test_mcgan_mean_and_covariance_matching_closed_forms():
     # ||(2, 0)|| + nuclear norm of diag(5, -1) = 2 + 6
     assert mcgan_cov_d_loss(real, fake).item() == pytest.approx(-8.0, rel=1e-6)
     assert mcgan_cov_g_loss(fake, real).item() == pytest.approx(8.0, rel=1e-6)
-    # the closed form is the supremum over unit v of <v, mean difference>
-    v = torch.randn(1000, 2)
-    v = v / v.norm(dim=1, keepdim=True)
-    assert (v @ (real.mean(0) - fake.mean(0))).max().item() <= 2.0 + 1e-6
+
+
+def test_mcgan_mean_distance_is_the_supremum_over_unit_directions():
+    # d_mu = sup_{||v|| <= 1} <v, mu(P) - mu(Q)>: the package's closed form against a dense
+    # search over the unit circle (the grid's worst angle, pi/3600, costs 4e-7 relatively)
+    g = torch.Generator().manual_seed(0)
+    real = torch.randn(50, 2, generator=g, dtype=torch.float64) + torch.tensor([2.0, -1.0])
+    fake = torch.randn(50, 2, generator=g, dtype=torch.float64)
+    angle = torch.linspace(0, 2 * math.pi, 3601, dtype=torch.float64)
+    v = torch.stack([angle.cos(), angle.sin()], dim=1)
+    search = (v @ (real.mean(0) - fake.mean(0))).max().item()
+    assert mcgan_mean_g_loss(fake, real).item() == pytest.approx(search, rel=1e-6)
+    assert mcgan_mean_d_loss(real, fake).item() == pytest.approx(-search, rel=1e-6)
 
 
 def test_mmd_unbiased_estimate_by_hand():
@@ -187,6 +197,47 @@ def test_mmd_unbiased_estimate_by_hand():
     assert g[0, 1].item() == pytest.approx(e(-9 / 2))
     with pytest.raises(ValueError, match="at least 2 samples"):
         mmd2(x[:1], y)
+
+
+def _unbiased_mmd2_reference(x, y, kernel):
+    """Gretton et al.'s unbiased MMD^2, written with explicit sums over the index pairs."""
+    m, n = len(x), len(y)
+    same_x = sum(kernel(x[i], x[j]) for i in range(m) for j in range(m) if i != j)
+    same_y = sum(kernel(y[i], y[j]) for i in range(n) for j in range(n) if i != j)
+    cross = sum(kernel(x[i], y[j]) for i in range(m) for j in range(n))
+    return same_x / (m * (m - 1)) + same_y / (n * (n - 1)) - 2 * cross / (m * n)
+
+
+def _laplace(a, b):
+    return math.exp(-math.dist(a.tolist(), b.tolist()))
+
+
+def _gaussian_mixture(a, b):
+    sq = math.dist(a.tolist(), b.tolist()) ** 2
+    return sum(math.exp(-sq / (2 * s * s)) for s in (1.0, 2.0, 4.0, 8.0, 16.0))
+
+
+@pytest.mark.parametrize(
+    ("pair", "kernel"), [("mmd", _laplace), ("mmd-gaussian", _gaussian_mixture)]
+)
+def test_mmd_generator_loss_is_plus_the_unbiased_mmd2(pair, kernel):
+    # G minimises the MMD, D maximises it: L_G = +MMD^2, L_D = -MMD^2
+    g = torch.Generator().manual_seed(0)
+    real = torch.randn(7, 3, generator=g, dtype=torch.float64)
+    fake = torch.randn(6, 3, generator=g, dtype=torch.float64) + 1.5
+    expected = _unbiased_mmd2_reference(real, fake, kernel)
+    assert expected > 0.1  # two different distributions: a clearly positive MMD^2
+    d_loss, g_loss = get_loss(pair)
+    assert g_loss(fake, real).item() == pytest.approx(expected, rel=1e-10)
+    assert d_loss(real, fake).item() == pytest.approx(-expected, rel=1e-10)
+
+
+def test_mmd_gaussian_generator_loss_falls_as_the_fakes_move_onto_the_reals():
+    g = torch.Generator().manual_seed(1)
+    real = torch.randn(16, 2, generator=g, dtype=torch.float64)
+    offset = torch.randn(16, 2, generator=g, dtype=torch.float64) + 3.0
+    losses = [mmd_gaussian_g_loss(real + t * offset, real).item() for t in (1.0, 0.5, 0.0)]
+    assert losses[0] > losses[1] > losses[2]
 
 
 def test_mmd_is_near_zero_for_one_distribution_and_positive_for_two():
@@ -211,7 +262,7 @@ def test_fisher_multiplier_update_rule_and_state():
     assert fresh.lam.item() == pytest.approx(0.5)
 
 
-def test_c_transform_by_hand_and_its_constraint():
+def test_c_transform_losses_by_hand():
     real = torch.tensor([[0.0, 0.0], [4.0, 0.0]])
     fake = torch.tensor([[1.0, 0.0], [4.0, 3.0]])
     phi = torch.tensor([0.5, 2.0])
@@ -219,9 +270,31 @@ def test_c_transform_by_hand_and_its_constraint():
     expected_w = phi.mean() + (0.5 + 1.0) / 2
     assert ctransform_d_loss(phi, None, real, fake).item() == pytest.approx(-expected_w.item())
     assert ctransform_g_loss(None, phi, real, fake).item() == pytest.approx(0.75)
-    # phi(x) + phi^c(y) <= ||x - y|| for every pair: the dual constraint holds by construction
-    phi_c = torch.tensor([0.5, 1.0])
-    assert bool((phi[None, :] + phi_c[:, None] <= torch.cdist(fake, real) + 1e-6).all())
+
+
+def _c_transform_per_fake(phi, real, fake):
+    """phi^c(y) for each fake y, from the package: the G loss of a batch of one fake."""
+    return torch.stack([ctransform_g_loss(None, phi, real, y[None]) for y in fake])
+
+
+def test_c_transform_by_hand_per_sample():
+    real = torch.tensor([[0.0, 0.0], [4.0, 0.0]])
+    fake = torch.tensor([[1.0, 0.0], [4.0, 3.0]])
+    phi = torch.tensor([0.5, 2.0])
+    assert _c_transform_per_fake(phi, real, fake).tolist() == pytest.approx([0.5, 1.0])
+
+
+def test_c_transform_satisfies_the_dual_constraint_with_equality_somewhere():
+    # phi(x) + phi^c(y) <= ||x - y|| for every pair, and for each y some x attains it
+    # (phi^c is the largest function under the constraint)
+    g = torch.Generator().manual_seed(0)
+    real = torch.randn(12, 3, generator=g, dtype=torch.float64)
+    fake = torch.randn(9, 3, generator=g, dtype=torch.float64) + 1.0
+    phi = 2 * torch.randn(12, generator=g, dtype=torch.float64)
+    phi_c = _c_transform_per_fake(phi, real, fake)
+    slack = torch.cdist(fake, real) - phi[None, :] - phi_c[:, None]  # [fake, real]
+    assert slack.min().item() >= -1e-12
+    assert torch.allclose(slack.min(dim=1).values, torch.zeros(9, dtype=torch.float64), atol=1e-12)
 
 
 def test_registry_knows_the_ipm_family():

@@ -59,6 +59,60 @@ def test_r1_r2_and_wgan_div_on_a_linear_critic(shape):
     )
 
 
+class HalfSquaredNorm(nn.Module):
+    """D(x) = ||x||^2 / 2 per sample: grad D(x) = x, so ||grad D|| = ||x|| tells *where* a
+    penalty was evaluated (a linear critic has the same gradient everywhere)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return 0.5 * x.flatten(1).pow(2).sum(dim=1, keepdim=True)
+
+
+def _norms(points: torch.Tensor) -> torch.Tensor:
+    return points.flatten(1).norm(dim=1)
+
+
+def _batches(shape, seed):
+    g = torch.Generator().manual_seed(seed)
+    real = 0.3 * torch.randn(16, *shape, generator=g, dtype=torch.float64) + 0.2
+    fake = 0.3 * torch.randn(16, *shape, generator=g, dtype=torch.float64) - 0.1
+    return real, fake
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_dragan_penalty_is_evaluated_at_the_perturbed_reals(shape):
+    # x_hat = x + alpha * c * std(x) * u, u ~ U[0,1) per entry then alpha ~ U[0,1) per sample,
+    # both drawn from `generator`: reproduced here with a generator seeded the same way
+    real, fake = _batches(shape, seed=4)
+    value = gradient_penalty(
+        HalfSquaredNorm(), real, fake, kind="dragan", generator=torch.Generator().manual_seed(7)
+    )
+    g = torch.Generator().manual_seed(7)
+    u = torch.rand(real.shape, generator=g, dtype=real.dtype)
+    alpha = torch.rand((16,) + (1,) * len(shape), generator=g, dtype=real.dtype)
+    perturbed = real + alpha * 0.5 * real.std() * u
+    expected = 10 * ((_norms(perturbed) - 1) ** 2).mean()
+    at_reals = 10 * ((_norms(real) - 1) ** 2).mean()
+    assert abs(expected - at_reals) > 0.05 * at_reals  # the perturbation is visible
+    assert value.item() == pytest.approx(expected.item(), rel=1e-10)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_wgan_div_penalty_is_evaluated_at_the_interpolates(shape):
+    # x_hat = eps * x + (1 - eps) * x_fake with eps ~ U[0,1) per sample, as for WGAN-GP;
+    # penalty k E||grad D(x_hat)||^p with k = 2, p = 6
+    real, fake = _batches(shape, seed=5)
+    value = gradient_penalty(
+        HalfSquaredNorm(), real, fake, kind="wgan-div", generator=torch.Generator().manual_seed(8)
+    )
+    eps = torch.rand(
+        (16,) + (1,) * len(shape), generator=torch.Generator().manual_seed(8), dtype=real.dtype
+    )
+    expected = 2 * (_norms(eps * real + (1 - eps) * fake) ** 6).mean()
+    for elsewhere in (real, fake):
+        assert abs(expected - 2 * (_norms(elsewhere) ** 6).mean()) > 0.05 * expected
+    assert value.item() == pytest.approx(expected.item(), rel=1e-10)
+
+
 def _fd_penalty(D, points, kind, weight, h=1e-6):
     """The same penalty with gradients by central finite differences, in float64."""
     flat = points.flatten(1)

@@ -1,12 +1,15 @@
+import copy
 import math
 
 import pytest
 import torch
+from torch import nn
 
 from gancourse.datasets import ring
 from gancourse.metrics import mode_coverage
 from gancourse.nets import mlp_discriminator, mlp_generator
 from gancourse.recipes import toy_gan
+from gancourse.regularizers import weight_clipping
 from gancourse.train import GANTrainer, TrainConfig, TrainingDiverged
 
 
@@ -115,6 +118,75 @@ def test_merged_update_gradients_equal_the_two_step_gradients():
         list(trainer.D.parameters()),
     )
     assert any(not torch.allclose(a, b, atol=1e-6) for a, b in zip(naive_d, d_grads, strict=True))
+
+
+def test_merged_step_equals_a_hand_computed_sgd_step():
+    # With plain SGD one merged step is theta <- theta - lr * grad for each network, the D
+    # gradient from L_D and the G gradient from L_G, both at the step's starting point.
+    trainer = small_trainer(merged=True, optimizer="sgd", lr_d=0.1, lr_g=0.05)
+    trainer.G.double()
+    trainer.D.double()
+    g = torch.Generator().manual_seed(1)
+    real = ring().sample(64, generator=g, dtype=torch.float64)
+    z = torch.randn(64, 2, generator=g, dtype=torch.float64)
+
+    G, D = copy.deepcopy(trainer.G), copy.deepcopy(trainer.D)
+    reference = torch.optim.SGD(
+        [{"params": D.parameters(), "lr": 0.1}, {"params": G.parameters(), "lr": 0.05}]
+    )
+    d_grads = torch.autograd.grad(
+        trainer.losses.d_loss(D(real), D(G(z).detach())), list(D.parameters())
+    )
+    g_grads = torch.autograd.grad(trainer.losses.g_loss(D(G(z))), list(G.parameters()))
+    for p, grad in zip([*D.parameters(), *G.parameters()], [*d_grads, *g_grads], strict=True):
+        p.grad = grad
+    reference.step()
+
+    before = [p.detach().clone() for p in [*trainer.D.parameters(), *trainer.G.parameters()]]
+    trainer.merged_step(real, z)
+    after = [*trainer.D.parameters(), *trainer.G.parameters()]
+    assert all(not torch.equal(a, b) for a, b in zip(after, before, strict=True))  # it moved
+    for stepped, expected in zip(after, [*D.parameters(), *G.parameters()], strict=True):
+        assert torch.allclose(stepped, expected, rtol=0, atol=1e-12)
+
+
+def test_merged_step_calls_after_d_step_once_per_step():
+    calls = []
+
+    def clip(trainer):
+        calls.append(trainer.step)
+        weight_clipping(trainer.D, 0.01)
+
+    trainer = small_trainer(merged=True)
+    trainer.after_d_step = clip
+    trainer.train(3)
+    assert calls == [0, 1, 2]
+    # the hook's clipping is what D keeps (the default init has weights far beyond 0.01)
+    assert all(p.abs().max() <= 0.01 for p in trainer.D.parameters())
+    assert any((p.abs() == 0.01).any() for p in trainer.D.parameters())
+
+
+def test_ema_generator_copies_the_batch_norm_statistics():
+    # _update_ema averages the weights but copies the buffers: the EMA generator normalises
+    # with the live generator's running statistics, not with its initial zeros and ones.
+    torch.manual_seed(0)
+    generator = nn.Sequential(nn.Linear(2, 16), nn.BatchNorm1d(16), nn.LeakyReLU(0.2))
+    generator.append(nn.Linear(16, 2))
+    trainer = GANTrainer(
+        generator,
+        mlp_discriminator(2, width=16, depth=2),
+        ring(),
+        2,
+        TrainConfig(batch_size=32, log_every=10, ema_decay=0.9),
+        device="cpu",
+        progress=False,
+    )
+    trainer.train(5)
+    assert not torch.allclose(trainer.G[1].running_mean, torch.zeros(16))  # statistics moved
+    for (name, live), (_, ema) in zip(
+        trainer.G.named_buffers(), trainer.G_ema.named_buffers(), strict=True
+    ):
+        assert torch.equal(ema, live), name
 
 
 def test_merged_training_runs_and_learns():

@@ -5,7 +5,7 @@ from .evaluate import evaluate
 from .features import FashionNetFeatures, InceptionFeatures, extract
 from .fid import feature_statistics, fid, fid_from_stats
 from .inception_score import inception_score
-from .kid import kid
+from .kid import KIDEstimate, kid, kid_blocks
 from .modes import (
     ChanceCoverage,
     CoverageSummary,
@@ -15,9 +15,9 @@ from .modes import (
     mode_coverage,
     summarize_coverage,
 )
-from .nearest import nearest_neighbours
+from .nearest import MemorisationCheck, memorisation_check, nearest_neighbours
 from .parzen import parzen_log_likelihood, select_parzen_sigma
-from .precision_recall import precision_recall
+from .precision_recall import inside_knn_balls, knn_radii, precision_recall
 from .tracking import FIDTracker
 
 __all__ = [
@@ -26,6 +26,8 @@ __all__ = [
     "FIDTracker",
     "FashionNetFeatures",
     "InceptionFeatures",
+    "KIDEstimate",
+    "MemorisationCheck",
     "ModeCoverage",
     "chance_coverage",
     "coverage_table",
@@ -35,7 +37,11 @@ __all__ = [
     "fid",
     "fid_from_stats",
     "inception_score",
+    "inside_knn_balls",
     "kid",
+    "kid_blocks",
+    "knn_radii",
+    "memorisation_check",
     "mode_coverage",
     "nearest_neighbours",
     "parzen_log_likelihood",
