@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.gancourse-installed
 OUT    ?= build/course
 
-.PHONY: help setup data course notebooks test test-package test-notebooks test-gpu lab lint clean
+.PHONY: help setup data course notebooks test test-package test-notebooks test-gpu lab lint mutation clean
 
 help:
 	@echo "make course          execute every notebook into $(OUT)/ (HTML + index.html)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint            ruff on the package, the tests and the notebooks"
 	@echo "make notebooks       re-execute the notebooks in place, to commit them with outputs"
 	@echo "make test-gpu        the GPU-marked tests (on a CUDA machine)"
+	@echo "make mutation        mutation testing of the core modules (slow; not in CI)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +63,11 @@ test-gpu: data
 
 lab: data
 	$(PY) -m jupyter lab notebooks/
+
+# Mutation testing of the core modules (not in CI: it takes long; see the issue notes for its time).
+mutation: data
+	$(PY) -m pip install --quiet 'mutmut>=3.8,<4'
+	$(PY) -m mutmut run --max-children 2; $(PY) -m mutmut results
 
 lint: setup
 	$(PY) -m ruff check gancourse tests notebooks scripts benchmarks

@@ -31,58 +31,43 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from functools import partial
 
 import torch
 
 from .config import seed_everything
-from .losses import get_loss
 from .nets import StackedMLP, mlp_discriminator, mlp_generator
-from .recipes import TOY_LATENT_DIM, critic_controls
+from .objectives import Batch, Objective, get_loss
+from .recipes import TOY_LATENT_DIM
+from .regularizers import Penalty, critic_controls
 from .train import GANTrainer, TrainConfig
 
 __all__ = ["PerModelObjective", "ToyGANBatch", "toy_gan_batch"]
 
 
-class PerModelObjective:
+class PerModelObjective(Objective):
     r"""The objective of M stacked models, :math:`L = \sum_m L_m`, where :math:`L_m` is the
-    named loss on model m's rows of the logits. A stateful objective (Fisher GAN) gets one
-    instance — one multiplier — per model."""
+    named objective on model m's rows of the batch (:meth:`Batch.rows`). A stateful objective
+    (Fisher GAN) gets one instance — one multiplier — per model."""
 
     def __init__(self, name: str, options: dict | None, n_models: int) -> None:
         self.parts = [get_loss(name, **(options or {})) for _ in range(n_models)]
-        first = self.parts[0]
-        if getattr(first.d_loss, "needs_samples", False):
-            raise ValueError(f"the {name} objective needs the samples; it cannot be stacked")
-        self.n_models = n_models
-        parts = self.parts
 
-        def d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-            reals, fakes = real_logits.chunk(n_models), fake_logits.chunk(n_models)
-            return sum(p.d_loss(r, f) for p, r, f in zip(parts, reals, fakes, strict=True))
+    def d_loss(self, batch: Batch) -> torch.Tensor:
+        rows = batch.rows(len(self.parts))
+        return sum(part.d_loss(b) for part, b in zip(self.parts, rows, strict=True))
 
-        def g_loss(
-            fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None
-        ) -> torch.Tensor:
-            fakes = fake_logits.chunk(n_models)
-            reals = real_logits.chunk(n_models) if real_logits is not None else [None] * n_models
-            return sum(p.g_loss(f, r) for p, f, r in zip(parts, fakes, reals, strict=True))
+    def g_loss(self, batch: Batch) -> torch.Tensor:
+        rows = batch.rows(len(self.parts))
+        return sum(part.g_loss(b) for part, b in zip(self.parts, rows, strict=True))
 
-        g_loss.needs_real_logits = getattr(first.g_loss, "needs_real_logits", False)
-        self.d_loss, self.g_loss = d_loss, g_loss
-        if hasattr(first, "update"):
-            self.update = self._update
-        if hasattr(first, "state_dict"):
-            self.state_dict, self.load_state_dict = self._state_dict, self._load_state_dict
-
-    def _update(self) -> None:
+    def update(self) -> None:
         for part in self.parts:
             part.update()
 
-    def _state_dict(self) -> dict:
+    def state_dict(self) -> dict:
         return {"models": [part.state_dict() for part in self.parts]}
 
-    def _load_state_dict(self, state: dict) -> None:
+    def load_state_dict(self, state: dict) -> None:
         for part, s in zip(self.parts, state["models"], strict=True):
             part.load_state_dict(s)
 
@@ -172,26 +157,23 @@ def toy_gan_batch(
         )
     seed_everything(seeds[0])
     n = len(seeds)
-    discriminator, hooks = critic_controls(
-        StackedMLP(discriminators), penalty, penalty_weight, clip, normalize
-    )
-    if "d_penalty" in hooks:  # a mean over M·B samples is (1/M) Σ_m of the per-model means
-        hooks["d_penalty"] = partial(_scaled_penalty, hooks["d_penalty"], n)
+    stacked_d = StackedMLP(discriminators)  # before G's stack: building one draws numbers
+    controls = critic_controls(penalty, penalty_weight, clip, normalize)
+    for control in controls:
+        if isinstance(control, Penalty):  # a mean over M·B samples is (1/M) Σ_m of the models'
+            control.scale = n
     per_model_batch = config.pop("batch_size", TrainConfig.batch_size)
     cfg = TrainConfig(seed=seeds[0], batch_size=n * per_model_batch, **config)
     trainer = GANTrainer(
         StackedMLP(generators),
-        discriminator,
+        stacked_d,
         dist,
         latent_dim,
         cfg,
         device=device,
         progress=progress,
         objective=PerModelObjective(cfg.loss, cfg.loss_options, n),
-        **{**hooks, **(trainer_kwargs or {})},
+        controls=controls,
+        **(trainer_kwargs or {}),
     )
     return ToyGANBatch(trainer, dist, seeds)
-
-
-def _scaled_penalty(penalty, n_models: int, D, real, fake):
-    return n_models * penalty(D, real, fake)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
+import zipfile
 from pathlib import Path
 
 import torch
 
-__all__ = ["atomic_save", "load_checkpoint"]
+__all__ = ["CheckpointError", "atomic_save", "load_checkpoint"]
+
+
+class CheckpointError(ValueError):
+    """A file that is not a readable checkpoint (truncated, corrupt, or not one of ours)."""
 
 
 def atomic_save(obj, path: str | os.PathLike) -> Path:
@@ -40,4 +46,29 @@ def load_checkpoint(path: str | os.PathLike, map_location=None) -> dict:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
-    return torch.load(path, map_location=map_location, weights_only=True)
+    if not zipfile.is_zipfile(path):  # torch.save writes a zip archive; a cut-off one is not
+        raise CheckpointError(_unreadable(path, ValueError("not a complete torch.save archive")))
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        if "weights only load failed" not in str(err).lower():
+            raise CheckpointError(_unreadable(path, err)) from err
+        raise CheckpointError(
+            f"{path} holds objects other than tensors and plain containers, and checkpoints are "
+            "loaded with torch.load(weights_only=True), which refuses to run pickled code: "
+            "use a checkpoint written by gancourse"
+        ) from err
+    except Exception as err:  # a truncated zip, a text file, ...: all mean "unreadable"
+        raise CheckpointError(_unreadable(path, err)) from err
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path} holds a {type(state).__name__}, not a checkpoint dict")
+    return state
+
+
+def _unreadable(path: Path, err: Exception) -> str:
+    lines = str(err).strip().splitlines()
+    reason = lines[0][:200] if lines else type(err).__name__
+    return (
+        f"{path} is not a readable checkpoint ({reason}); it is truncated or corrupt. "
+        "Use another copy (a run folder also holds best.pt) or start a new run elsewhere"
+    )

@@ -145,38 +145,25 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if not args.checkpoint.is_file():
         print(f"gancourse evaluate: no checkpoint at {args.checkpoint}", file=sys.stderr)
         return 2
+    from .datasets.fashion import DatasetCorruptError, DatasetNotFoundError
+
     try:
         recipe, trainer = build_from_checkpoint(args.checkpoint, device=args.device)
     except ValueError as err:
         print(f"gancourse evaluate: {err}", file=sys.stderr)
         return 2
+    except (DatasetNotFoundError, DatasetCorruptError) as err:
+        print(f"gancourse evaluate: {err}", file=sys.stderr)
+        return 1
     ema = False if args.no_ema else None
     which = "EMA generator" if (trainer.G_ema is not None and ema is None) else "generator"
     print(f"{recipe.name}, step {trainer.step:,}, {which}, {args.n:,} samples (seed {args.seed})")
-    if not recipe.is_image:
-        from .metrics import mode_coverage
-
-        print(mode_coverage(trainer.generate(args.n, ema=ema, seed=args.seed), trainer.data))
-        return 0
-    from .datasets import fashion_mnist
-    from .metrics import FashionNetFeatures, InceptionFeatures, evaluate
-
-    test_images, _ = fashion_mnist("test")
-    extractors = [FashionNetFeatures(trainer.device)]
-    if args.inception:
-        try:
-            extractors.append(InceptionFeatures(trainer.device))
-        except (ImportError, FileNotFoundError) as err:
-            print(f"gancourse evaluate: {err}", file=sys.stderr)
-            return 2
-    fake = trainer.generate(args.n, ema=ema, seed=args.seed)
-    for extractor in extractors:
-        m = evaluate(fake, test_images, extractor, n=args.n, progress=False)
-        line = f"{extractor.name:11s} FID {m['fid']:8.3f}   KID {m['kid_mean']:.5f} ± {m['kid_std']:.5f}"
-        if "is_mean" in m:
-            line += f"   IS {m['is_mean']:.3f} ± {m['is_std']:.3f}"
-        line += f"   precision {m['precision']:.3f}   recall {m['recall']:.3f}"
-        print(line)
+    try:
+        lines = recipe.task.report(trainer, args.n, ema, args.seed, inception=args.inception)
+    except (ImportError, FileNotFoundError, ValueError) as err:
+        print(f"gancourse evaluate: {err}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
     return 0
 
 

@@ -16,13 +16,15 @@ give the same parameters).
 
 What it needs. Optimizers whose step counts live on the device (``capturable=True``, which
 the trainer sets on CUDA); no host synchronisation inside the step
-(no ``.item()``, no Python branch on a tensor's value); penalties and ``after_d_step`` hooks
-made of tensor operations only. The first few steps run eagerly on a side stream to create the
+(no ``.item()``, no Python branch on a tensor's value); objectives and critic controls made
+of tensor operations only. The first few steps run eagerly on a side stream to create the
 optimizer state and warm up the allocator and cuDNN, as the PyTorch documentation prescribes;
 they are ordinary training steps.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 
 import torch
 
@@ -31,16 +33,25 @@ __all__ = ["CUDAGraphStep"]
 
 class CUDAGraphStep:
     """Callable like :meth:`GANTrainer.update`: ``(batch, record_grad_norms) -> (d_loss,
-    g_loss, grad_norms)``, replaying a CUDA graph after ``warmup`` eager steps.
+    g_loss, grad_norms)``, replaying a CUDA graph of ``step`` (that method) after ``warmup``
+    eager steps. It knows only the step function, the optimizers whose gradients it must
+    allocate inside the graph, and the device — not the trainer.
 
     The graph always computes the gradient norms (a few kernels inside the graph cost
     nothing); they are returned only when asked for, as copies.
     """
 
-    def __init__(self, trainer, warmup: int = 3) -> None:
-        if trainer.device.type != "cuda":
-            raise ValueError(f"CUDA graphs need a CUDA device, the trainer is on {trainer.device}")
-        self.trainer = trainer
+    def __init__(
+        self,
+        step: Callable,
+        optimizers: Iterable[torch.optim.Optimizer],
+        device: torch.device,
+        warmup: int = 3,
+    ) -> None:
+        device = torch.device(device)
+        if device.type != "cuda":
+            raise ValueError(f"CUDA graphs need a CUDA device, got {device}")
+        self.step, self.optimizers, self.device = step, list(optimizers), device
         self.warmup = warmup
         self.reset()
 
@@ -52,14 +63,13 @@ class CUDAGraphStep:
         self.warmup_left = self.warmup
 
     def __call__(self, batch, record_grad_norms: bool = False):
-        trainer = self.trainer
         if self.warmup_left > 0:
             self.warmup_left -= 1
-            side = torch.cuda.Stream(device=trainer.device)
-            side.wait_stream(torch.cuda.current_stream(trainer.device))
+            side = torch.cuda.Stream(device=self.device)
+            side.wait_stream(torch.cuda.current_stream(self.device))
             with torch.cuda.stream(side):
-                out = trainer.update(batch, record_grad_norms)
-            torch.cuda.current_stream(trainer.device).wait_stream(side)
+                out = self.step(batch, record_grad_norms)
+            torch.cuda.current_stream(self.device).wait_stream(side)
             return out
         if self.graph is None:
             self._capture(batch)
@@ -76,13 +86,10 @@ class CUDAGraphStep:
             static.copy_(fresh)
 
     def _capture(self, batch) -> None:
-        trainer = self.trainer
         # Static inputs, one tensor per input (the merged step's z is used twice: keep it shared)
         clones: dict[int, torch.Tensor] = {}
 
         def static(t):
-            if t is None:
-                return None
             if id(t) not in clones:
                 clones[id(t)] = t.clone()
             return clones[id(t)]
@@ -91,20 +98,19 @@ class CUDAGraphStep:
             tuple(static(t) for t in batch.reals),
             tuple(static(t) for t in batch.d_latents),
             static(batch.g_latent),
-            static(batch.g_real),
         )
-        for opt in trainer.optimizers.values():
+        for opt in self.optimizers:
             # the gradients are then allocated inside the graph, at addresses every replay reuses
             opt.zero_grad(set_to_none=True)
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph):
-            self.static_outputs = trainer.update(self.static_inputs, record_grad_norms=True)
+            self.static_outputs = self.step(self.static_inputs, record_grad_norms=True)
 
 
 def _tensors(batch) -> list[torch.Tensor]:
     """The distinct input tensors of a StepInputs, in a fixed order."""
     seen: dict[int, torch.Tensor] = {}
-    for t in (*batch.reals, *batch.d_latents, batch.g_latent, batch.g_real):
-        if t is not None and id(t) not in seen:
+    for t in (*batch.reals, *batch.d_latents, batch.g_latent):
+        if id(t) not in seen:
             seen[id(t)] = t
     return list(seen.values())

@@ -7,29 +7,25 @@ float32. The stable identities are
 
 .. math:: -\log \sigma(a) = \operatorname{softplus}(-a), \qquad -\log\big(1 - \sigma(a)\big) = \operatorname{softplus}(a).
 
-Naming: ``d_loss(real_logits, fake_logits)`` and ``g_loss(fake_logits, real_logits=None)``.
-:func:`get_loss` maps a name to its (discriminator loss, generator loss) pair. A generator
-loss that needs the real logits too (relativistic objectives) says so with the attribute
-``needs_real_logits = True``; the training loop then passes them.
+Naming: ``d_loss(real_logits, fake_logits)`` and ``g_loss(fake_logits, real_logits=None)``
+(a generator loss that compares with the reals — McGAN, MMD GAN — reads ``real_logits``).
+The training loop does not call these directly: :mod:`gancourse.objectives` wraps each pair
+into an objective and names it in its registry (:func:`gancourse.objectives.get_loss`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 
 __all__ = [
-    "LOSSES",
-    "LossPair",
-    "FisherGANLoss",
+    "fisher_d_loss",
     "ctransform_d_loss",
     "ctransform_g_loss",
     "exp_distance_kernel",
     "gaussian_kernel",
-    "get_loss",
     "mcgan_cov_d_loss",
     "mcgan_cov_g_loss",
     "mcgan_mean_d_loss",
@@ -248,7 +244,9 @@ def mmd_gaussian_g_loss(
     return mmd2(real_features, fake_features, gaussian_kernel)
 
 
-class FisherGANLoss:
+def fisher_d_loss(
+    real_logits: torch.Tensor, fake_logits: torch.Tensor, lam: torch.Tensor | float, rho: float
+) -> tuple[torch.Tensor, torch.Tensor]:
     r"""Fisher GAN (Mroueh & Sercu 2017): the critic is constrained in *second moment*,
     :math:`\hat\Omega(f) = \tfrac12(\mathbb E_P f^2 + \mathbb E_Q f^2) = 1`, by an augmented
     Lagrangian with an explicit multiplier :math:`\lambda`:
@@ -256,47 +254,15 @@ class FisherGANLoss:
     .. math:: \mathcal L_F = \hat{\mathcal E} + \lambda(1 - \hat\Omega) - \frac\rho2 (1 - \hat\Omega)^2,
               \qquad \hat{\mathcal E} = \mathbb E_P f - \mathbb E_Q f.
 
-    The critic ascends :math:`\mathcal L_F` (its loss is :math:`-\mathcal L_F`); after each critic
-    step, :meth:`update` moves the multiplier against its gradient,
-    :math:`\lambda \leftarrow \lambda - \rho\,(1 - \hat\Omega)`. The generator minimises
-    :math:`-\mathbb E_Q f`. The multiplier is state: the trainer checkpoints it
-    (:meth:`state_dict`) and calls :meth:`update` after every D step.
+    The critic ascends :math:`\mathcal L_F`; returns its loss :math:`-\mathcal L_F` and the
+    constraint's gap :math:`1 - \hat\Omega`, which the multiplier step needs
+    (:class:`gancourse.objectives.FisherGAN` keeps :math:`\lambda` and takes that step). The
+    generator minimises :math:`-\mathbb E_Q f` (:func:`wgan_g_loss`).
     """
-
-    needs_update = True
-
-    def __init__(self, rho: float = 1e-6) -> None:
-        if rho <= 0:
-            raise ValueError(f"rho must be positive, got {rho}")
-        self.rho = rho
-        self.lam = torch.zeros(())
-        self.constraint = torch.zeros(())  # 1 - Omega at the last critic loss
-
-    def d_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-        if self.lam.device != real_logits.device:
-            self.lam = self.lam.to(real_logits.device)
-        e = real_logits.mean() - fake_logits.mean()
-        omega = 0.5 * (real_logits.pow(2).mean() + fake_logits.pow(2).mean())
-        gap = 1.0 - omega
-        self.constraint = gap.detach()
-        return -(e + self.lam * gap - 0.5 * self.rho * gap**2)
-
-    def g_loss(
-        self, fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        return -fake_logits.mean()
-
-    @torch.no_grad()
-    def update(self) -> None:
-        """The multiplier step :math:`\\lambda \\leftarrow \\lambda - \\rho(1 - \\hat\\Omega)`, in place."""
-        self.lam.sub_(self.rho * self.constraint.to(self.lam.device))
-
-    def state_dict(self) -> dict:
-        return {"lam": self.lam.detach().clone()}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.lam = self.lam.to(state["lam"].device)
-        self.lam.copy_(state["lam"])
+    e = real_logits.mean() - fake_logits.mean()
+    omega = 0.5 * (real_logits.pow(2).mean() + fake_logits.pow(2).mean())
+    gap = 1.0 - omega
+    return -(e + lam * gap - 0.5 * rho * gap**2), gap
 
 
 def _c_transform(real_logits: torch.Tensor, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -306,7 +272,7 @@ def _c_transform(real_logits: torch.Tensor, real: torch.Tensor, fake: torch.Tens
 
 
 def ctransform_d_loss(
-    real_logits: torch.Tensor, fake_logits: torch.Tensor, real: torch.Tensor, fake: torch.Tensor
+    real_logits: torch.Tensor, real: torch.Tensor, fake: torch.Tensor
 ) -> torch.Tensor:
     r"""WGAN with the c-transform (Mallasto et al. 2019): instead of constraining the critic
     :math:`\varphi`, evaluate the fakes with its **c-transform** over the batch of reals,
@@ -316,63 +282,14 @@ def ctransform_d_loss(
 
     which is the Kantorovich dual with a pair :math:`(\varphi, \varphi^c)` that satisfies the
     constraint :math:`\varphi(x) + \varphi^c(y) \le \|x - y\|` by construction. Loss :math:`-\hat W`.
-    Needs the samples themselves (``real``, ``fake``); ``fake_logits`` is not used.
+    Needs the samples themselves (``real``, ``fake``) and the critic's values on the reals only.
     """
     return -(real_logits.mean() + _c_transform(real_logits, real, fake).mean())
 
 
 def ctransform_g_loss(
-    fake_logits: torch.Tensor,
-    real_logits: torch.Tensor | None = None,
-    real: torch.Tensor | None = None,
-    fake: torch.Tensor | None = None,
+    real_logits: torch.Tensor, real: torch.Tensor, fake: torch.Tensor
 ) -> torch.Tensor:
     r""":math:`L_G = \mathbb E_y \varphi^c(G(z))` (the real term does not depend on G): each fake
     is pulled toward the real sample that its c-transform selects."""
     return _c_transform(real_logits, real, fake).mean()
-
-
-# Which generator losses need the real batch's outputs (and which losses need the samples).
-for _g in (mcgan_mean_g_loss, mcgan_cov_g_loss, mmd_g_loss, mmd_gaussian_g_loss, ctransform_g_loss):
-    _g.needs_real_logits = True
-ctransform_d_loss.needs_samples = ctransform_g_loss.needs_samples = True
-
-
-class LossPair(NamedTuple):
-    """A discriminator loss and a generator loss that belong together."""
-
-    d_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-    g_loss: Callable[..., torch.Tensor]
-
-
-LOSSES: dict[str, LossPair] = {
-    "minimax": LossPair(minimax_d_loss, minimax_g_loss),
-    "nonsaturating": LossPair(minimax_d_loss, nonsaturating_g_loss),
-    "hinge": LossPair(hinge_d_loss, hinge_g_loss),
-    "wgan": LossPair(wgan_d_loss, wgan_g_loss),
-    "mcgan-mean": LossPair(mcgan_mean_d_loss, mcgan_mean_g_loss),
-    "mcgan-cov": LossPair(mcgan_cov_d_loss, mcgan_cov_g_loss),
-    "mmd": LossPair(mmd_d_loss, mmd_g_loss),
-    "mmd-gaussian": LossPair(mmd_gaussian_d_loss, mmd_gaussian_g_loss),
-    "wgan-ctransform": LossPair(ctransform_d_loss, ctransform_g_loss),
-    "fisher": FisherGANLoss,
-}
-"""The registry: name → (d_loss, g_loss), or a class for a stateful objective (one fresh
-instance per trainer, with ``d_loss``, ``g_loss``, ``update()`` and ``state_dict()``)."""
-
-
-def get_loss(name: str, **options):
-    """The (discriminator loss, generator loss) pair called ``name`` — for a stateful objective,
-    a new instance of its class built with ``options`` (e.g. Fisher GAN's ``rho``), which has
-    the same two attributes."""
-    try:
-        entry = LOSSES[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown loss {name!r}; known losses: {', '.join(sorted(LOSSES))}"
-        ) from None
-    if isinstance(entry, type):
-        return entry(**options)
-    if options:
-        raise ValueError(f"the {name} loss takes no options, got {', '.join(options)}")
-    return entry

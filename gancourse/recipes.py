@@ -12,71 +12,25 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from functools import partial
 
 from torch import nn
 
 from .config import seed_everything
 from .nets import DCGANDiscriminator, DCGANGenerator, mlp_discriminator, mlp_generator
-from .regularizers import (
-    PENALTIES,
-    GradientNormalized,
-    PiecewiseGradientNormalized,
-    gradient_penalty,
-    weight_clipping,
-)
+from .regularizers import critic_controls
+from .tasks import Task, get_task
 from .train import GANTrainer, TrainConfig
 
 __all__ = [
     "RECIPES",
     "TOY_LATENT_DIM",
-    "ClipCritic",
     "Recipe",
-    "critic_controls",
     "dcgan_gan",
     "get_recipe",
     "toy_gan",
 ]
 
 TOY_LATENT_DIM = 2
-
-
-class ClipCritic:
-    """``after_d_step`` hook: clip every weight of the trainer's D into [-c, c] (WGAN)."""
-
-    def __init__(self, c: float) -> None:
-        self.c = c
-
-    def __call__(self, trainer: GANTrainer) -> None:
-        weight_clipping(trainer.D, self.c)
-
-    def __repr__(self) -> str:
-        return f"ClipCritic({self.c})"
-
-
-def critic_controls(
-    discriminator: nn.Module,
-    penalty: str | None = None,
-    penalty_weight: float | None = None,
-    clip: float | None = None,
-    normalize: str | None = None,
-) -> tuple[nn.Module, dict]:
-    """The discriminator wrapped as asked (``normalize`` = ``"gn"`` for GN-GAN, ``"gran"`` for
-    GraN-GAN) and the trainer keywords for a gradient penalty (a name in
-    :data:`gancourse.regularizers.PENALTIES`) and weight clipping at ``clip``."""
-    kwargs: dict = {}
-    if penalty is not None:
-        if penalty not in PENALTIES:
-            raise ValueError(f"unknown penalty {penalty!r}; known: {', '.join(PENALTIES)}")
-        kwargs["d_penalty"] = partial(gradient_penalty, kind=penalty, weight=penalty_weight)
-    if clip is not None:
-        kwargs["after_d_step"] = ClipCritic(clip)
-    wrappers = {"gn": GradientNormalized, "gran": PiecewiseGradientNormalized}
-    if normalize is not None:
-        if normalize not in wrappers:
-            raise ValueError(f"normalize must be 'gn' or 'gran', got {normalize!r}")
-        discriminator = wrappers[normalize](discriminator)
-    return discriminator, kwargs
 
 
 def toy_gan(
@@ -107,7 +61,8 @@ def toy_gan(
 
     ``seed`` seeds the weights (through :func:`seed_everything`) and the trainer's generator.
     The critic options (``d_features`` outputs, ``spectral_norm``, ``penalty``, ``clip``,
-    ``normalize``) are those of notebooks 05-06; see :func:`critic_controls`.
+    ``normalize``) are those of notebooks 05-06; see
+    :func:`gancourse.regularizers.critic_controls`.
     """
     seed_everything(seed)
     dim = dist.dim
@@ -115,18 +70,16 @@ def toy_gan(
     discriminator = mlp_discriminator(
         dim, d_features, spectral_norm, width=width, depth=depth, activation=activation
     )
-    controls = (penalty, penalty_weight, clip, normalize)
     return _trainer(
         generator,
         discriminator,
         dist,
         latent_dim,
-        seed,
-        config,
-        controls,
-        device,
-        progress,
-        trainer_kwargs,
+        TrainConfig(seed=seed, **config),
+        critic_controls(penalty, penalty_weight, clip, normalize),
+        device=device,
+        progress=progress,
+        trainer_kwargs=trainer_kwargs,
     )
 
 
@@ -151,7 +104,7 @@ def dcgan_gan(
     """A DCGAN on an image sampler (``data.images`` is ``[N, C, H, W]``): the networks of
     :mod:`gancourse.nets.dcgan` with the DCGAN paper's optimizer, Adam(lr 2e-4, β = (0.5, 0.999)),
     batch 64 and NSGAN — each overridable. ``seed`` seeds the weights and the trainer; the
-    critic options are those of :func:`critic_controls`."""
+    critic options are those of :func:`gancourse.regularizers.critic_controls`."""
     seed_everything(seed)
     _, channels, height, width_px = data.images.shape
     if height != width_px:
@@ -160,47 +113,81 @@ def dcgan_gan(
     discriminator = DCGANDiscriminator(
         channels, width, levels, height, batch_norm=d_batch_norm, spectral_norm=spectral_norm
     )
-    defaults = {"batch_size": 64, "lr_d": 2e-4, "lr_g": 2e-4, "betas": (0.5, 0.999)}
-    controls = (penalty, penalty_weight, clip, normalize)
     return _trainer(
         generator,
         discriminator,
         data,
         latent_dim,
-        seed,
-        {**defaults, **config},
-        controls,
-        device,
-        progress,
-        trainer_kwargs,
+        TrainConfig(seed=seed, **{**DCGAN_DEFAULTS, **config}),
+        critic_controls(penalty, penalty_weight, clip, normalize),
+        device=device,
+        progress=progress,
+        trainer_kwargs=trainer_kwargs,
     )
 
 
+DCGAN_DEFAULTS = {"batch_size": 64, "lr_d": 2e-4, "lr_g": 2e-4, "betas": (0.5, 0.999)}
+"""The DCGAN paper's optimizer and batch, :func:`dcgan_gan`'s TrainConfig defaults."""
+
+
 def _trainer(
-    generator,
-    discriminator,
+    generator: nn.Module,
+    discriminator: nn.Module,
     data,
-    latent_dim,
-    seed,
-    config,
-    controls,
+    latent_dim: int,
+    config: TrainConfig,
+    controls: list,
+    *,
     device,
-    progress,
-    trainer_kwargs,
+    progress: bool,
+    trainer_kwargs: dict | None,
 ) -> GANTrainer:
-    """What every builder ends with: the critic controls applied, then the trainer (explicit
-    ``trainer_kwargs`` win over the controls' hooks)."""
-    discriminator, hooks = critic_controls(discriminator, *controls)
+    """What every builder ends with (``trainer_kwargs`` go to :class:`GANTrainer` as they are)."""
     return GANTrainer(
         generator,
         discriminator,
         data,
         latent_dim,
-        TrainConfig(seed=seed, **config),
+        config,
         device=device,
         progress=progress,
-        **{**hooks, **(trainer_kwargs or {})},
+        controls=controls,
+        **(trainer_kwargs or {}),
     )
+
+
+def _same_kind(value, default) -> bool:
+    """Whether an override can stand in for a default: bools for bools, integers for integers,
+    numbers for floats, strings for strings, sequences of like items for tuples."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, int):
+        return isinstance(value, int)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    if isinstance(default, str):
+        return isinstance(value, str)
+    if isinstance(default, tuple | list):
+        return (
+            isinstance(value, tuple | list)
+            and len(value) == len(default)
+            and all(_same_kind(v, d) for v, d in zip(value, default, strict=True))
+        )
+    return True
+
+
+def _kind(default) -> str:
+    if isinstance(default, bool):
+        return "True or False"
+    if isinstance(default, int):
+        return "an integer"
+    if isinstance(default, float):
+        return "a number"
+    if isinstance(default, str):
+        return "a string"
+    if isinstance(default, tuple | list):
+        return f"a sequence of {len(default)}"
+    return f"a {type(default).__name__}"
 
 
 # ----------------------------------------------------------------------------- named recipes
@@ -212,7 +199,8 @@ _NOT_OPTIONS = {"dist", "data", "seed", "device", "progress", "trainer_kwargs", 
 class Recipe:
     """A named, complete training configuration.
 
-    ``data`` is ``"fashion-mnist"`` or a toy distribution's name (``"ring"``, ``"grid"``);
+    ``data`` names the data task (:func:`gancourse.tasks.get_task`): ``"fashion-mnist"`` or a toy
+    distribution's name (``"ring"``, ``"grid"``);
     ``options`` are the builder's keyword arguments (architecture and :class:`TrainConfig`
     fields), each overridable (``gancourse train NAME --set width=32``); ``steps`` is the
     default length and ``eval_every`` how often the run is measured — FashionNet-FID for
@@ -228,8 +216,9 @@ class Recipe:
     eval_every: int = 1_000
 
     @property
-    def is_image(self) -> bool:
-        return self.data == "fashion-mnist"
+    def task(self) -> Task:
+        """The data task: loading, the metric, the sample pictures (:mod:`gancourse.tasks`)."""
+        return get_task(self.data)
 
     def option_names(self) -> set[str]:
         """What can be overridden: the builder's own keywords and the TrainConfig fields."""
@@ -237,7 +226,8 @@ class Recipe:
         return own | {f.name for f in fields(TrainConfig)} - {"seed"}
 
     def check_options(self, overrides: dict) -> None:
-        """Raise a clear error for an override the recipe does not know."""
+        """Raise a clear error for an override the recipe does not know, or of the wrong type
+        (an integer where the default is one, a number where it is a float)."""
         known = self.option_names()
         unknown = sorted(set(overrides) - known)
         if unknown:
@@ -245,17 +235,31 @@ class Recipe:
                 f"recipe {self.name} has no option {', '.join(unknown)}; "
                 f"its options: {', '.join(sorted(known))}"
             )
+        defaults = self.option_defaults()
+        for key, value in overrides.items():
+            default = defaults.get(key)
+            if default is None or value is None:
+                continue  # an optional setting: its own check (TrainConfig, the controls) decides
+            if not _same_kind(value, default):
+                raise ValueError(
+                    f"option {key} of recipe {self.name} must be {_kind(default)} (default "
+                    f"{default!r}), got {value!r}"
+                )
+
+    def option_defaults(self) -> dict:
+        """Each option's value when not overridden: the recipe's, else the builder's default,
+        else TrainConfig's."""
+        config = {f.name: f.default for f in fields(TrainConfig)}
+        own = {
+            name: p.default
+            for name, p in inspect.signature(self.builder).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+        return {**config, **own, **self.options}
 
     def load_data(self, device=None):
         """The training data on ``device``: an image sampler or a toy distribution."""
-        if self.is_image:
-            from .datasets import ImageSampler, fashion_mnist
-
-            images, labels = fashion_mnist("train")
-            return ImageSampler(images, labels, device=device)
-        from .datasets import grid, ring
-
-        return {"ring": ring, "grid": grid}[self.data]()
+        return self.task.load(device)
 
     def build(
         self,
@@ -286,7 +290,7 @@ _DCGAN_NSGAN = Recipe(
     summary="DCGAN 64/128/256, NSGAN, Adam(2e-4, β=(0.5, 0.999)), batch 64 on Fashion-MNIST",
     data="fashion-mnist",
     builder=dcgan_gan,
-    options={"latent_dim": 100, "width": 64, "levels": 3, "cuda_graph": True},
+    options={"cuda_graph": True},  # the rest are dcgan_gan's defaults
     steps=50_000,
     eval_every=2_500,
 )
@@ -298,10 +302,7 @@ _DCGAN_SN_HINGE = Recipe(
     ),
     data="fashion-mnist",
     builder=dcgan_gan,
-    options={
-        "latent_dim": 100,
-        "width": 64,
-        "levels": 3,
+    options={  # and dcgan_gan's defaults: latent 100, width 64, 3 levels
         "d_batch_norm": False,
         "spectral_norm": True,
         "loss": "hinge",

@@ -7,10 +7,9 @@ other objectives train better with a smooth discriminator (notebook 06). The way
 * :func:`weight_clipping` — WGAN's crude box: every weight in :math:`[-c, c]`;
 * :func:`gradient_penalty` — soft constraints on :math:`\|\nabla_x D(x)\|` at chosen points:
   WGAN-GP, DRAGAN, R1, R2, WGAN-div;
-* :func:`power_iteration_sigma` — the largest singular value that spectral normalisation
-  divides by (the nets use ``torch.nn.utils.parametrizations.spectral_norm``), and
-  :func:`conv_operator_norm` — the largest singular value of a *convolution*, which is not
-  that of its reshaped kernel (:func:`conv_matrix` writes the convolution out as a matrix);
+* :func:`power_iteration_sigma`, :func:`conv_operator_norm`, :func:`conv_matrix` — the
+  operator norms spectral normalisation controls (in :mod:`gancourse.operator_norms`, and
+  importable from here);
 * :class:`GradientNormalized` (GN-GAN) and :class:`PiecewiseGradientNormalized` (GraN-GAN) —
   wrappers that *rescale D's output by its own input gradient*.
 
@@ -26,19 +25,34 @@ replay.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
+from .operator_norms import conv_matrix, conv_operator_norm, power_iteration_sigma
+
 __all__ = [
+    "NORMALIZERS",
     "PENALTIES",
+    "Clip",
+    "CriticControl",
     "GradientNormalized",
+    "Normalize",
+    "Penalty",
     "PiecewiseGradientNormalized",
     "conv_matrix",
     "conv_operator_norm",
+    "critic_controls",
+    "dragan_penalty",
     "gradient_penalty",
     "input_gradient_norms",
+    "interpolates",
     "power_iteration_sigma",
+    "r1_penalty",
+    "r2_penalty",
+    "wgan_div_penalty",
+    "wgan_gp_penalty",
     "weight_clipping",
 ]
 
@@ -48,7 +62,7 @@ def weight_clipping(module: nn.Module, c: float) -> None:
     """Clamp every parameter of ``module`` into ``[-c, c]`` in place (WGAN, Arjovsky et al. 2017:
     a crude way to keep the critic K-Lipschitz for some K that depends on c and the architecture).
 
-    Use as the trainer's ``after_d_step``: ``after_d_step=lambda t: weight_clipping(t.D, 0.01)``."""
+    The trainer does it after every D update when given the control ``Clip(c)``."""
     if not c > 0:
         raise ValueError(f"the clipping bound c must be positive, got {c}")
     for p in module.parameters():
@@ -119,6 +133,105 @@ def _uniform(shape_like: torch.Tensor, generator: torch.Generator | None) -> tor
     return torch.rand(shape, generator=generator, device=shape_like.device, dtype=shape_like.dtype)
 
 
+def interpolates(
+    real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    r""":math:`\hat x = \epsilon x + (1 - \epsilon)\tilde x` with one :math:`\epsilon \sim U[0, 1]`
+    per sample: points on the segments between paired real and fake samples (WGAN-GP)."""
+    _check_pair(real, fake, "interpolating")
+    eps = _uniform(real, generator)
+    return eps * real.detach() + (1 - eps) * fake.detach()
+
+
+def _check_pair(real: torch.Tensor, fake: torch.Tensor | None, what: str) -> None:
+    if fake is None:
+        raise ValueError(f"{what} needs the fake batch: pass fake=G(z).detach()")
+    if fake.shape != real.shape:
+        raise ValueError(
+            f"real {tuple(real.shape)} and fake {tuple(fake.shape)} batches must have one shape"
+        )
+
+
+def wgan_gp_penalty(
+    D, real, fake, weight: float = 10.0, generator=None, jacobian: str = "projection"
+) -> torch.Tensor:
+    r"""WGAN-GP (Gulrajani et al. 2017): :math:`\lambda\,\mathbb E(\|\nabla D(\hat x)\| - 1)^2` at
+    the :func:`interpolates` :math:`\hat x` of real and fake samples, λ = 10."""
+    _check_pair(real, fake, "the wgan-gp penalty")
+    points = interpolates(real, fake, generator)
+    norms = input_gradient_norms(D, points, jacobian=jacobian, generator=generator)
+    return weight * ((norms - 1.0) ** 2).mean()
+
+
+def dragan_penalty(
+    D,
+    real,
+    fake=None,
+    weight: float = 10.0,
+    generator=None,
+    jacobian: str = "projection",
+    scale: float = 0.5,
+) -> torch.Tensor:
+    r"""DRAGAN (Kodali et al. 2017): :math:`\lambda\,\mathbb E(\|\nabla D(\hat x)\| - 1)^2` around
+    the *reals* only, :math:`\hat x = x + \alpha\,\delta` with :math:`\delta = c\,\mathrm{std}(x)\,u`
+    and :math:`u, \alpha \sim U[0, 1]` (the authors' code: uniform noise scaled by ``scale`` = c
+    times the batch's standard deviation), λ = 10. ``fake`` is not used."""
+    real = real.detach()
+    noise = torch.rand(real.shape, generator=generator, device=real.device, dtype=real.dtype)
+    perturbed = real + scale * real.std() * noise
+    points = real + _uniform(real, generator) * (perturbed - real)
+    norms = input_gradient_norms(D, points, jacobian=jacobian, generator=generator)
+    return weight * ((norms - 1.0) ** 2).mean()
+
+
+def r1_penalty(
+    D, real, fake=None, weight: float = 10.0, generator=None, jacobian: str = "projection"
+) -> torch.Tensor:
+    r"""R1 (Mescheder et al. 2018): :math:`\tfrac\gamma2\,\mathbb E\|\nabla D(x)\|^2` at the real
+    samples, γ = 10. ``fake`` is not used."""
+    norms = input_gradient_norms(D, real.detach(), jacobian=jacobian, generator=generator)
+    return 0.5 * weight * (norms**2).mean()
+
+
+def r2_penalty(
+    D, real, fake, weight: float = 10.0, generator=None, jacobian: str = "projection"
+) -> torch.Tensor:
+    r"""R2: :math:`\tfrac\gamma2\,\mathbb E\|\nabla D(\tilde x)\|^2` at the fake samples, γ = 10."""
+    _check_pair(real, fake, "the r2 penalty")
+    norms = input_gradient_norms(D, fake.detach(), jacobian=jacobian, generator=generator)
+    return 0.5 * weight * (norms**2).mean()
+
+
+def wgan_div_penalty(
+    D,
+    real,
+    fake,
+    weight: float = 2.0,
+    generator=None,
+    jacobian: str = "projection",
+    power: float = 6.0,
+) -> torch.Tensor:
+    r"""WGAN-div (Wu et al. 2018): :math:`k\,\mathbb E\|\nabla D(\hat x)\|^p` at the
+    :func:`interpolates`, k = 2, p = 6. (The authors' released code penalises at the
+    reals and at the fakes separately; we use the interpolates, as WGAN-GP does.)"""
+    _check_pair(real, fake, "the wgan-div penalty")
+    points = interpolates(real, fake, generator)
+    norms = input_gradient_norms(D, points, jacobian=jacobian, generator=generator)
+    return weight * (norms**power).mean()
+
+
+PENALTIES: dict[str, Callable[..., torch.Tensor]] = {
+    "wgan-gp": wgan_gp_penalty,
+    "dragan": dragan_penalty,
+    "r1": r1_penalty,
+    "r2": r2_penalty,
+    "wgan-div": wgan_div_penalty,
+}
+"""The gradient penalties by name. Each is ``f(D, real, fake, weight=…, generator=None,
+jacobian="projection")`` with its default weight (λ, γ or k) in its signature; adding one is
+one function and one line here."""
+
+
 def gradient_penalty(
     D,
     real: torch.Tensor,
@@ -126,11 +239,10 @@ def gradient_penalty(
     kind: str = "wgan-gp",
     weight: float | None = None,
     generator: torch.Generator | None = None,
-    dragan_scale: float = 0.5,
-    power: float = 6.0,
     jacobian: str = "projection",
+    **options,
 ) -> torch.Tensor:
-    r"""A gradient penalty on the discriminator ``D``, to *add* to its loss.
+    r"""The gradient penalty called ``kind`` on the discriminator ``D``, to *add* to its loss.
 
     ========  ==================================================  ===========================================
     kind      where                                               penalty (default weight)
@@ -146,9 +258,8 @@ def gradient_penalty(
     ========  ==================================================  ===========================================
 
     ``fake`` is needed by wgan-gp, r2 and wgan-div (pass it detached from G). ``weight`` replaces
-    the default λ, γ or k. Interpolation weights are drawn per sample from ``generator`` (default:
-    torch's global generator). The DRAGAN perturbation follows the authors' code: uniform noise
-    scaled by ``dragan_scale`` times the batch's standard deviation.
+    the default λ, γ or k; ``options`` are a penalty's own (DRAGAN's ``scale``, WGAN-div's
+    ``power``). Random draws come from ``generator`` (default: torch's global generator).
 
     A critic with k > 1 outputs (a feature map :math:`\Phi`, as in MMD GAN and McGAN) has a
     Jacobian :math:`J_\Phi`; every norm above is then :math:`\|J_\Phi(\hat x)\|_F`, which bounds
@@ -158,185 +269,97 @@ def gradient_penalty(
     """
     if kind not in PENALTIES:
         raise ValueError(f"unknown gradient penalty {kind!r}; known: {', '.join(PENALTIES)}")
-    if kind in ("wgan-gp", "r2", "wgan-div"):
-        if fake is None:
-            raise ValueError(f"the {kind} penalty needs the fake batch: pass fake=G(z).detach()")
-        if fake.shape != real.shape:
-            raise ValueError(
-                f"real {tuple(real.shape)} and fake {tuple(fake.shape)} batches must have one shape"
-            )
-    weight = PENALTIES[kind] if weight is None else weight
-    real = real.detach()
-    if kind in ("wgan-gp", "wgan-div"):
-        eps = _uniform(real, generator)
-        points = eps * real + (1 - eps) * fake.detach()
-    elif kind == "dragan":
-        noise = torch.rand(real.shape, generator=generator, device=real.device, dtype=real.dtype)
-        perturbed = real + dragan_scale * real.std() * noise
-        points = real + _uniform(real, generator) * (perturbed - real)
-    elif kind == "r1":
-        points = real
-    else:  # r2
-        points = fake.detach()
-    norms = input_gradient_norms(D, points, jacobian=jacobian, generator=generator)
-    if kind in ("wgan-gp", "dragan"):
-        return weight * ((norms - 1.0) ** 2).mean()
-    if kind == "wgan-div":
-        return weight * (norms**power).mean()
-    return 0.5 * weight * (norms**2).mean()
+    if weight is not None:
+        options["weight"] = weight
+    return PENALTIES[kind](D, real, fake, generator=generator, jacobian=jacobian, **options)
 
 
-PENALTIES: dict[str, float] = {
-    "wgan-gp": 10.0,
-    "dragan": 10.0,
-    "r1": 10.0,
-    "r2": 10.0,
-    "wgan-div": 2.0,
-}
-"""The gradient penalties by name, with their default weights (λ, γ or k)."""
+# ----------------------------------------------------------------------------- critic controls
+class CriticControl:
+    """One way of keeping the critic in check. The trainer calls each hook at its place, and
+    every hook takes the discriminator: :meth:`wrap` once when the trainer is built,
+    :meth:`penalty` in every D loss (its value is added), :meth:`after_step` after every D
+    update. A control overrides the hooks it needs."""
+
+    def wrap(self, D: nn.Module) -> nn.Module:
+        return D
+
+    def penalty(self, D, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor | None:
+        return None
+
+    def after_step(self, D: nn.Module) -> None:
+        return None
 
 
-def power_iteration_sigma(
-    weight: torch.Tensor,
-    iters: int = 50,
-    u: torch.Tensor | None = None,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""Estimate the largest singular value :math:`\sigma(W)` by power iteration.
+class Penalty(CriticControl):
+    """A gradient penalty from :data:`PENALTIES`, at ``weight`` (``None``: its default), times
+    ``scale`` (stacked models, :mod:`gancourse.batched`, sum their penalties)."""
 
-    A layer's weight of any shape is read as the matrix :math:`W` of shape
-    ``[out, everything else]`` (as ``spectral_norm`` does). Starting from a random ``u``:
+    def __init__(self, kind: str, weight: float | None = None, scale: float = 1.0) -> None:
+        if kind not in PENALTIES:
+            raise ValueError(f"unknown penalty {kind!r}; known: {', '.join(PENALTIES)}")
+        if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)):
+            raise ValueError(f"the penalty weight must be a number, got {weight!r}")
+        self.kind, self.weight, self.scale = kind, weight, scale
 
-    .. math:: v \leftarrow W^\top u / \|W^\top u\|, \qquad u \leftarrow W v / \|W v\|,
-              \qquad \sigma \approx u^\top W v.
+    def penalty(self, D, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        value = gradient_penalty(D, real, fake, kind=self.kind, weight=self.weight)
+        return value if self.scale == 1 else self.scale * value
 
-    Each round multiplies the error of the singular *vectors* (the tangent of their angle to
-    the top pair) by :math:`(\sigma_2/\sigma_1)^2`; the estimate :math:`u^\top W v = \|W v\|` is a
-    Rayleigh quotient, whose error is quadratic in the vector error, so the relative error of
-    :math:`\sigma` falls by :math:`(\sigma_2/\sigma_1)^4` per round (notebook 06 derives and
-    measures both rates). Few rounds suffice unless the top two singular values are close;
-    spectral normalisation does *one* round per training step and keeps ``u`` between steps
-    (pass it back in to do the same). Returns ``(sigma, u)``.
-    """
-    if weight.dim() < 2:
-        raise ValueError(
-            f"need a weight with at least 2 dimensions, got shape {tuple(weight.shape)}"
-        )
-    if iters < 1:
-        raise ValueError(f"iters must be >= 1, got {iters}")
-    w = weight.detach().flatten(1)
-    if u is None:
-        u = torch.randn(w.shape[0], generator=generator, device=w.device, dtype=w.dtype)
-    u = u / u.norm()
-    for _ in range(iters):
-        v = nn.functional.normalize(w.T @ u, dim=0)
-        u = nn.functional.normalize(w @ v, dim=0)
-    return u @ w @ v, u
+    def __repr__(self) -> str:
+        return f"Penalty({self.kind!r}, weight={self.weight}, scale={self.scale})"
 
 
-def _pair(value, name: str) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) for v in pair):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    return pair
+class Clip(CriticControl):
+    """WGAN's weight clipping into [-c, c] after every D update."""
+
+    def __init__(self, c: float) -> None:
+        if isinstance(c, bool) or not isinstance(c, int | float) or not c > 0:
+            raise ValueError(f"the clipping bound must be a positive number, got {c!r}")
+        self.c = c
+
+    def after_step(self, D: nn.Module) -> None:
+        weight_clipping(D, self.c)
+
+    def __repr__(self) -> str:
+        return f"Clip({self.c})"
 
 
-def _conv_geometry(weight: torch.Tensor, input_shape, stride, padding) -> dict:
-    """Check a convolution's arguments; return its stride, padding, output size and the
-    ``output_padding`` that makes ``conv_transpose2d`` map back onto the input's exact size."""
-    if weight.dim() != 4:
-        raise ValueError(
-            f"need a Conv2d weight [c_out, c_in, kh, kw], got shape {tuple(weight.shape)}"
-        )
-    if len(input_shape) != 3:
-        raise ValueError(
-            f"input_shape is one input's (c_in, H, W), without the batch; got {tuple(input_shape)}"
-        )
-    c_in, height, width = (int(v) for v in input_shape)
-    if c_in != weight.shape[1]:
-        raise ValueError(
-            f"the kernel takes {weight.shape[1]} input channels, input_shape has {c_in}"
-        )
-    stride, padding = _pair(stride, "stride"), _pair(padding, "padding")
-    if min(stride) < 1 or min(padding) < 0:
-        raise ValueError(f"need stride >= 1 and padding >= 0, got {stride} and {padding}")
-    out, extra = [], []
-    for size, k, s, p in zip((height, width), weight.shape[2:], stride, padding, strict=True):
-        n = (size + 2 * p - k) // s + 1
-        if size < 1 or n < 1:
-            raise ValueError(
-                f"a {tuple(weight.shape[2:])} kernel does not fit the input {tuple(input_shape)} "
-                f"padded by {padding}"
-            )
-        out.append(n)
-        extra.append(size + 2 * p - k - (n - 1) * s)  # rows/columns the last window skipped
-    return {"stride": stride, "padding": padding, "out": tuple(out), "output_padding": tuple(extra)}
+class Normalize(CriticControl):
+    """Gradient normalisation: D replaced by a wrapper (``"gn"``: :class:`GradientNormalized`,
+    ``"gran"``: :class:`PiecewiseGradientNormalized`) when the trainer is built."""
+
+    def __init__(self, kind: str) -> None:
+        if kind not in NORMALIZERS:
+            raise ValueError(f"normalize must be one of {', '.join(NORMALIZERS)}, got {kind!r}")
+        self.kind = kind
+
+    def wrap(self, D: nn.Module) -> nn.Module:
+        return NORMALIZERS[self.kind](D)
+
+    def __repr__(self) -> str:
+        return f"Normalize({self.kind!r})"
 
 
-def conv_matrix(weight: torch.Tensor, input_shape, stride=1, padding=0) -> torch.Tensor:
-    r"""The convolution :math:`x \mapsto \mathrm{conv2d}(x, W)` on inputs of shape
-    ``input_shape = (c_in, H, W)``, written out as the matrix :math:`A` of shape
-    ``[c_out·H'·W', c_in·H·W]`` (column i is the convolution of the i-th basis image), in the
-    weight's dtype. For small inputs: the matrix has :math:`c_\text{in} H W` columns."""
-    _conv_geometry(weight, input_shape, stride, padding)
-    n = math.prod(input_shape)
-    basis = torch.eye(n, device=weight.device, dtype=weight.dtype).reshape(n, *input_shape)
-    columns = nn.functional.conv2d(basis, weight.detach(), stride=stride, padding=padding)
-    return columns.reshape(n, -1).T
-
-
-@torch.no_grad()
-def conv_operator_norm(
-    weight: torch.Tensor,
-    input_shape,
-    stride=1,
-    padding=0,
-    iters: int = 2000,
-    generator: torch.Generator | None = None,
-    tol: float = 1e-10,
-) -> torch.Tensor:
-    r"""The operator norm :math:`\|A\|_2` (largest singular value) of the convolution
-    :math:`A: x \mapsto \mathrm{conv2d}(x, W, \text{stride}, \text{padding})` on inputs of shape
-    ``input_shape = (c_in, H, W)`` — the layer's Lipschitz constant (the bias shifts, it does
-    not stretch). Power iteration on :math:`A^\top A`, never forming :math:`A`:
-
-    .. math:: y = A^\top A x, \qquad \|A x\|^2 = x^\top y, \qquad x \leftarrow y / \|y\|,
-
-    where the adjoint :math:`A^\top` is ``conv_transpose2d`` with the same weight, stride and
-    padding, and the ``output_padding`` that restores the input's exact size (a strided
-    convolution may skip the last rows; they get zero). :math:`\|A x\|` rises to
-    :math:`\|A\|_2` from below; it stops after ``iters`` rounds or once a round raises
-    :math:`\|A x\|^2` by less than ``tol`` relatively.
-
-    This is **not** :math:`\sigma_{\max}` of the kernel reshaped to ``[c_out, c_in·kh·kw]``
-    (what ``spectral_norm`` normalises): with :math:`M` that matrix, if some window lies wholly
-    inside the unpadded input then :math:`\sigma_{\max}(M) \le \|A\|_2 \le
-    \sqrt{\lceil kh/s_h\rceil\lceil kw/s_w\rceil}\;\sigma_{\max}(M)` (an input pixel sits in at most
-    that many windows) — up to k times larger for a k × k kernel at stride 1. Groups and
-    dilation are not supported. Computed in float64 (float32 on MPS); returns a 0-dim tensor.
-    """
-    geometry = _conv_geometry(weight, input_shape, stride, padding)
-    if iters < 1:
-        raise ValueError(f"iters must be >= 1, got {iters}")
-    dtype = torch.float32 if weight.device.type == "mps" else torch.float64
-    w = weight.detach().to(dtype)
-    conv = dict(stride=geometry["stride"], padding=geometry["padding"])
-    x = torch.randn((1, *input_shape), generator=generator, device=w.device, dtype=dtype)
-    x = x / x.norm()
-    previous = torch.zeros((), dtype=dtype, device=w.device)
-    for _ in range(iters):
-        y = nn.functional.conv_transpose2d(
-            nn.functional.conv2d(x, w, **conv), w, output_padding=geometry["output_padding"], **conv
-        )
-        squared = (x * y).sum()  # ||A x||^2 for the current unit x
-        norm = y.norm()
-        if norm == 0:  # the kernel is zero (or sees only padding): A = 0
-            break
-        x = y / norm
-        if squared - previous <= tol * squared:
-            break
-        previous = squared
-    return squared.clamp(min=0).sqrt()
+def critic_controls(
+    penalty: str | None = None,
+    penalty_weight: float | None = None,
+    clip: float | None = None,
+    normalize: str | None = None,
+) -> list[CriticControl]:
+    """The controls named by the builders' keywords: a gradient penalty (a name in
+    :data:`PENALTIES`, at ``penalty_weight``), weight clipping at ``clip``, gradient
+    normalisation (a name in :data:`NORMALIZERS`)."""
+    controls: list[CriticControl] = []
+    if normalize is not None:
+        controls.append(Normalize(normalize))
+    if penalty is not None:
+        controls.append(Penalty(penalty, penalty_weight))
+    elif penalty_weight is not None:
+        raise ValueError("penalty_weight needs a penalty: name one with penalty=...")
+    if clip is not None:
+        controls.append(Clip(clip))
+    return controls
 
 
 def _value_and_gradient_norm(net: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -408,3 +431,10 @@ class PiecewiseGradientNormalized(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         f, norm = _value_and_gradient_norm(self.net, x)
         return self.K * f * norm / (norm**2 + self.epsilon)
+
+
+NORMALIZERS: dict[str, type[nn.Module]] = {
+    "gn": GradientNormalized,
+    "gran": PiecewiseGradientNormalized,
+}
+"""The gradient-normalisation wrappers by name (the ``normalize`` option of the builders)."""

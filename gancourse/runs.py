@@ -22,67 +22,18 @@ import json
 import math
 import signal
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
-
-import torch
 
 from .checkpoint import load_checkpoint
 from .recipes import Recipe, get_recipe
 from .train import GANTrainer
 
-__all__ = [
-    "RunInterrupted",
-    "build_from_checkpoint",
-    "evaluation_callbacks",
-    "run_score",
-    "train_recipe",
-]
-
-SAMPLE_SEED = 1234  # the fixed noise of the sample grids
+__all__ = ["RunFolder", "RunInterrupted", "build_from_checkpoint", "train_recipe"]
 
 
 class RunInterrupted(RuntimeError):
     """Ctrl-C or SIGTERM stopped the run; the checkpoint was saved at a step boundary."""
-
-
-def evaluation_callbacks(
-    recipe: Recipe, trainer: GANTrainer, eval_samples: int, device=None
-) -> dict[str, Callable]:
-    """The recipe's metrics as trainer callbacks: FashionNet-FID against the 10,000 test images
-    (for the EMA generator and the raw one when there is an EMA), or mode coverage on toy data."""
-    if recipe.is_image:
-        from .datasets import fashion_mnist
-        from .metrics import FashionNetFeatures, FIDTracker
-
-        test_images, _ = fashion_mnist("test")
-        fid = FIDTracker(test_images, n=eval_samples, extractor=FashionNetFeatures(device))
-        callbacks = {"fid": fid}
-        if trainer.G_ema is not None:
-            raw = FIDTracker(test_images, n=eval_samples, ema=False)
-            callbacks["fid_no_ema"] = raw.share_real_statistics(fid)
-        return callbacks
-    from .metrics import mode_coverage
-
-    def coverage(t: GANTrainer) -> dict[str, float]:
-        result = mode_coverage(t.generate(eval_samples, seed=SAMPLE_SEED), t.data)
-        return {
-            "modes": result.modes_captured,
-            "high_quality": result.high_quality,
-            "reverse_kl": result.reverse_kl,
-        }
-
-    return {"coverage": coverage}
-
-
-def run_score(recipe: Recipe, trainer: GANTrainer) -> float:
-    """The number ``best.pt`` minimises: the latest FID, or on toy data minus (modes captured
-    + fraction of high-quality samples) — more modes first, then cleaner ones."""
-    h = trainer.history
-    if recipe.is_image:
-        return h.last("fid")
-    return -(h.last("coverage.modes") + h.last("coverage.high_quality"))
 
 
 def build_from_checkpoint(path: str | Path, device=None, data=None) -> tuple[Recipe, GANTrainer]:
@@ -99,6 +50,42 @@ def build_from_checkpoint(path: str | Path, device=None, data=None) -> tuple[Rec
     return recipe, trainer
 
 
+class RunFolder:
+    """What a run leaves on disk after each evaluation (an ``on_evaluate`` hook of the trainer):
+    the sample picture, ``best.pt`` when the task's score improved, ``history.json`` (with the
+    training time so far, ``train_seconds``) and one log line."""
+
+    def __init__(self, recipe: Recipe, out: Path, log: Callable[[str], None] = print) -> None:
+        self.recipe, self.out, self.log = recipe, Path(out), log
+
+    def __call__(self, trainer: GANTrainer) -> None:
+        trainer.history.append("train_seconds", trainer.step, trainer.train_seconds)
+        title = f"{self.recipe.name}, step {trainer.step:,}"
+        picture = self.out / "samples" / f"step_{trainer.step:07d}.png"
+        picture.parent.mkdir(parents=True, exist_ok=True)
+        self.recipe.task.draw_samples(trainer, title).savefig(picture, dpi=80, bbox_inches="tight")
+        score = self.recipe.task.score(trainer.history)
+        if score < trainer.meta.get("best_score", math.inf):
+            trainer.meta["best_score"], trainer.meta["best_step"] = score, trainer.step
+            trainer.save_checkpoint(self.out / "best.pt")
+        h = trainer.history
+        metrics = ", ".join(
+            f"{n} {h.last(n):.4g}"
+            for n in h.names()
+            if n not in ("d_loss", "g_loss", "train_seconds")
+            and "grad_norm" not in n
+            and h.steps(n)[-1] == trainer.step
+        )
+        self.log(f"step {trainer.step:,} | {trainer.train_seconds / 60:.1f} min | {metrics}")
+        self.write_history(trainer)
+
+    def write_history(self, trainer: GANTrainer) -> None:
+        path = self.out / "history.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(trainer.history.state_dict()))
+        tmp.replace(path)
+
+
 def _encode(options: dict) -> dict:
     # checkpoints hold plain containers only (weights_only=True): tuples become lists
     return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
@@ -106,31 +93,6 @@ def _encode(options: dict) -> dict:
 
 def _decode(options: dict) -> dict:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
-
-
-def _write_samples(recipe: Recipe, trainer: GANTrainer, path: Path) -> None:
-    # A pyplot-free Figure: saving PNGs must not switch the backend of a notebook that calls us.
-    from matplotlib.figure import Figure
-
-    from .viz import plot_samples, show_images
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if recipe.is_image:
-        fig = Figure(figsize=(8, 8))
-        ax = fig.subplots()
-        show_images(trainer.generate(64, seed=SAMPLE_SEED), nrow=8, ax=ax)
-    else:
-        fig = Figure(figsize=(5, 5))
-        ax = fig.subplots()
-        plot_samples(trainer.generate(2500, seed=SAMPLE_SEED), trainer.data, ax=ax)
-    ax.set_title(f"{recipe.name}, step {trainer.step:,}")
-    fig.savefig(path, dpi=80, bbox_inches="tight")
-
-
-def _write_history(trainer: GANTrainer, path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(trainer.history.state_dict()))
-    tmp.replace(path)
 
 
 class _StopRequest:
@@ -177,101 +139,76 @@ def train_recipe(
     With ``resume=True`` an existing ``checkpoint.pt`` is continued (its recipe options and
     seed are used; ``options`` must then be empty or the same); without it an existing run is
     never overwritten. Raises :class:`RunInterrupted` after saving, on Ctrl-C or SIGTERM.
+    The schedule (evaluation, checkpoints, time limit) is the trainer's
+    (:meth:`GANTrainer.train`); this function sets the run up and reports.
     """
-    from tqdm.auto import tqdm
-
     recipe = get_recipe(name)
     out = Path(out_dir)
-    checkpoint, best = out / "checkpoint.pt", out / "best.pt"
-    options = dict(options or {})
+    checkpoint = out / "checkpoint.pt"
+    options, seed = _run_options(recipe, checkpoint, resume, dict(options or {}), seed)
+    steps = recipe.steps if steps is None else steps
+    eval_every = recipe.eval_every if eval_every is None else eval_every
+    if steps < 0 or eval_every < 1:
+        raise ValueError(f"need steps >= 0 and eval_every >= 1, got {steps} and {eval_every}")
+    folder = RunFolder(recipe, out, log)
+    with_ema = {**recipe.options, **options}.get("ema_decay") is not None
+    trainer = recipe.build(
+        seed=seed,
+        device=device,
+        progress=progress,
+        trainer_kwargs={
+            "callbacks": recipe.task.metrics(eval_samples, ema=with_ema, device=device),
+            "eval_every": eval_every,
+            "on_evaluate": [folder],
+            "checkpoint_path": checkpoint,
+            "checkpoint_minutes": checkpoint_minutes,
+        },
+        **options,
+    )
+    trainer.meta = {"recipe": name, "seed": seed, "options": _encode(options)}
+    if resume and checkpoint.exists():
+        trainer.load_checkpoint(checkpoint)
+        log(f"resuming {name} from {checkpoint} at step {trainer.step:,}")
+    out.mkdir(parents=True, exist_ok=True)
+    with _StopRequest() as stop:
+        trainer.train(
+            max(steps - trainer.step, 0),
+            minutes=minutes,
+            should_stop=lambda: stop.signal is not None,
+            measure_ends=True,
+        )
+    folder.write_history(trainer)
+    if stop.signal is not None:
+        raise RunInterrupted(
+            f"stopped by signal {stop.signal} at step {trainer.step:,}; checkpoint saved to "
+            f"{checkpoint}. Continue with: gancourse train {name} --out {out} --resume"
+        )
+    log(
+        f"done: step {trainer.step:,}, checkpoint {checkpoint}; best.pt is step "
+        f"{trainer.meta.get('best_step', 0):,} (score {trainer.meta.get('best_score', math.inf):.4g})"
+    )
+    return trainer
+
+
+def _run_options(
+    recipe: Recipe, checkpoint: Path, resume: bool, options: dict, seed: int
+) -> tuple[dict, int]:
+    """The options and seed of the run: the given ones for a new run, the checkpoint's for a
+    resumed one (refusing other options), and never a silent overwrite."""
     recipe.check_options(options)
     if checkpoint.exists() and not resume:
         raise FileExistsError(
             f"{checkpoint} exists: pass --resume to continue that run, or choose another --out"
         )
-    if resume and checkpoint.exists():
-        meta = load_checkpoint(checkpoint, map_location="cpu").get("meta", {})
-        if meta.get("recipe") != name:
-            raise ValueError(f"{checkpoint} is a run of {meta.get('recipe')!r}, not of {name!r}")
-        saved = _decode(meta.get("options", {}))
-        if options and options != saved:
-            raise ValueError(
-                f"{checkpoint} was trained with options {saved}; resume without --set, "
-                "or start a new run in another folder"
-            )
-        options, seed = saved, int(meta["seed"])
-    steps = recipe.steps if steps is None else steps
-    eval_every = recipe.eval_every if eval_every is None else eval_every
-    if steps < 0 or eval_every < 1:
-        raise ValueError(f"need steps >= 0 and eval_every >= 1, got {steps} and {eval_every}")
-
-    trainer = recipe.build(seed=seed, device=device, **options)
-    trainer.callbacks = evaluation_callbacks(recipe, trainer, eval_samples, trainer.device)
-    trainer.meta = {"recipe": name, "seed": seed, "options": _encode(options), "train_seconds": 0.0}
-    if resume and checkpoint.exists():
-        trainer.load_checkpoint(checkpoint)
-        log(f"resuming {name} from {checkpoint} at step {trainer.step:,}")
-    out.mkdir(parents=True, exist_ok=True)
-    trainer.meta.setdefault("best_score", math.inf)
-
-    def sync() -> None:
-        if trainer.device.type == "cuda":
-            torch.cuda.synchronize(trainer.device)
-
-    def measure() -> None:
-        trainer.evaluate()
-        trainer.history.append("train_seconds", trainer.step, trainer.meta["train_seconds"])
-        _write_samples(recipe, trainer, out / "samples" / f"step_{trainer.step:07d}.png")
-        value = run_score(recipe, trainer)
-        metrics = ", ".join(
-            f"{n} {trainer.history.last(n):.4g}"
-            for n in trainer.history.names()
-            if n not in ("d_loss", "g_loss", "train_seconds")
-            and "grad_norm" not in n
-            and trainer.history.steps(n)[-1] == trainer.step
+    if not (resume and checkpoint.exists()):
+        return options, seed
+    meta = load_checkpoint(checkpoint, map_location="cpu").get("meta", {})
+    if meta.get("recipe") != recipe.name:
+        raise ValueError(f"{checkpoint} is a run of {meta.get('recipe')!r}, not of {recipe.name!r}")
+    saved = _decode(meta.get("options", {}))
+    if options and options != saved:
+        raise ValueError(
+            f"{checkpoint} was trained with options {saved}; resume without --set, "
+            "or start a new run in another folder"
         )
-        if value < trainer.meta["best_score"]:
-            trainer.meta["best_score"] = value
-            trainer.meta["best_step"] = trainer.step
-            trainer.save_checkpoint(best)
-        log(f"step {trainer.step:,} | {trainer.meta['train_seconds'] / 60:.1f} min | {metrics}")
-        _write_history(trainer, out / "history.json")
-
-    def time_left() -> bool:
-        return minutes is None or trainer.meta["train_seconds"] < 60 * minutes
-
-    if trainer.step == 0 and steps > 0:
-        measure()  # where it starts from
-    last_save = time.monotonic()
-    bar = tqdm(total=steps, initial=min(trainer.step, steps), desc=name, disable=not progress)
-    with _StopRequest() as stop:
-        while trainer.step < steps and time_left() and stop.signal is None:
-            # chunks end on log steps, so every chunk ends with the loss check (one sync)
-            log_every = trainer.config.log_every
-            chunk = min(log_every - trainer.step % log_every, steps - trainer.step)
-            chunk = min(chunk, eval_every - trainer.step % eval_every)
-            started = time.perf_counter()
-            trainer.train(chunk)
-            sync()
-            trainer.meta["train_seconds"] += time.perf_counter() - started
-            bar.update(chunk)
-            if trainer.step % eval_every == 0:
-                measure()
-            if time.monotonic() - last_save >= 60 * checkpoint_minutes:
-                trainer.save_checkpoint(checkpoint)
-                last_save = time.monotonic()
-        bar.close()
-        if trainer.step % eval_every != 0 and stop.signal is None:
-            measure()  # the end point
-        trainer.save_checkpoint(checkpoint)
-        _write_history(trainer, out / "history.json")
-        if stop.signal is not None:
-            raise RunInterrupted(
-                f"stopped by signal {stop.signal} at step {trainer.step:,}; checkpoint saved to "
-                f"{checkpoint}. Continue with: gancourse train {name} --out {out} --resume"
-            )
-    log(
-        f"done: step {trainer.step:,}, checkpoint {checkpoint}; best.pt is step "
-        f"{trainer.meta.get('best_step', 0):,} (score {trainer.meta['best_score']:.4g})"
-    )
-    return trainer
+    return saved, int(meta["seed"])

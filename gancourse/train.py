@@ -9,9 +9,10 @@ The algorithm of Goodfellow et al. (2014), Algorithm 1, for every objective in t
         draw noise z
         descend  L_G(D(G(z)))  in G's parameters              (D held fixed)
 
-The objective is a name in :data:`gancourse.losses.LOSSES`, so adding one never touches
-this file; a gradient penalty (``d_penalty``) and a post-step hook such as weight clipping
-(``after_d_step``) plug in the same way.
+The objective is a name in :data:`gancourse.objectives.LOSSES`, called through one interface
+(``objective.d_loss(batch)``, ``objective.g_loss(batch)``, ``objective.update()``), so adding
+one never touches this file; critic controls (:mod:`gancourse.regularizers`: a gradient
+penalty, weight clipping, gradient normalisation) plug in the same way.
 
 Options: separate learning rates for D and G (TTUR); an exponential moving average of G's
 weights; and the **merged one-step update**, which does a D step and a G step with one
@@ -30,16 +31,18 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 from tqdm.auto import trange
 
 from .history import History
-from .losses import get_loss
 from .monitor import LossMonitor, TrainingDiverged
-from .train_config import StepInputs, TrainConfig, _optimizer
+from .objectives import Batch, Objective, get_loss
+from .regularizers import CriticControl
+from .train_config import StepInputs, TrainConfig, make_optimizer
 from .train_state import TrainerState
 
 __all__ = ["GANTrainer", "StepInputs", "TrainConfig", "TrainingDiverged"]
@@ -62,16 +65,20 @@ class GANTrainer(TrainerState):
         latent_dim: the size of the noise vector z ~ N(0, I).
         config: a :class:`TrainConfig`.
         device: default :func:`gancourse.device`; the networks are moved there.
-        d_penalty: optional ``f(D, real, fake) -> scalar`` added to the D loss
-            (a gradient penalty).
-        after_d_step: optional ``f(trainer)`` called after every D step (weight clipping).
+        controls: critic controls (:class:`~gancourse.regularizers.CriticControl`): a penalty added
+            to the D loss, weight clipping after every D step, a wrapper around D — see
+            :func:`gancourse.regularizers.critic_controls`.
         callbacks: ``{name: f(trainer) -> float or {key: float}}`` evaluated every
             ``eval_every`` steps and recorded in the history (e.g. mode coverage).
-        checkpoint_path, checkpoint_every: where and how often (in steps) to save; a
-            checkpoint is also written at the end of every :meth:`train` call.
+        on_evaluate: ``f(trainer)`` hooks called after each evaluation (a run folder writes
+            its sample picture, ``best.pt`` and ``history.json``: :class:`gancourse.runs.RunFolder`).
+        checkpoint_path, checkpoint_every, checkpoint_minutes: where and how often (in steps,
+            in minutes of wall time, looked at on log steps) to save; a checkpoint is also
+            written at the end of every :meth:`train` call.
         progress: show a progress bar.
-        objective: the loss pair to use instead of ``get_loss(config.loss, **config.loss_options)``
-            (:func:`gancourse.batched.toy_gan_batch` passes one that sums over stacked models).
+        objective: the :class:`~gancourse.objectives.Objective` to use instead of
+            ``get_loss(config.loss, **config.loss_options)`` (:func:`gancourse.batched.toy_gan_batch`
+            passes one that sums over stacked models).
     """
 
     def __init__(
@@ -82,14 +89,15 @@ class GANTrainer(TrainerState):
         latent_dim: int,
         config: TrainConfig | None = None,
         device: torch.device | str | None = None,
-        d_penalty: Callable | None = None,
-        after_d_step: Callable | None = None,
+        controls: Sequence[CriticControl] = (),
         callbacks: dict[str, Callable] | None = None,
         eval_every: int = 0,
+        on_evaluate: Sequence[Callable[[GANTrainer], None]] = (),
         checkpoint_path: str | os.PathLike | None = None,
         checkpoint_every: int = 0,
+        checkpoint_minutes: float | None = None,
         progress: bool = True,
-        objective=None,
+        objective: Objective | None = None,
     ) -> None:
         if device is None:
             from .config import device as default_device
@@ -97,25 +105,23 @@ class GANTrainer(TrainerState):
             device = default_device()
         self.device = torch.device(device)
         self.config = config if config is not None else TrainConfig()
+        self.controls = tuple(controls)
+        for control in self.controls:  # e.g. gradient normalisation wraps D
+            discriminator = control.wrap(discriminator)
         self.G = generator.to(self.device)
         self.D = discriminator.to(self.device)
         self.data = data
         self.latent_dim = latent_dim
-        self.losses = (
+        self.objective = (
             get_loss(self.config.loss, **(self.config.loss_options or {}))
             if objective is None
             else objective
         )
-        # Relativistic objectives compare fake with real logits in the generator loss too.
-        self._g_needs_real = getattr(self.losses.g_loss, "needs_real_logits", False)
-        # The c-transform objective needs the samples, not only D's outputs on them; stateful
-        # objectives (Fisher GAN's multiplier) update their state after every D step.
-        self._needs_samples = getattr(self.losses.d_loss, "needs_samples", False)
-        self._loss_update = getattr(self.losses, "update", None)
-        self.d_penalty, self.after_d_step = d_penalty, after_d_step
         self.callbacks = dict(callbacks or {})
         self.eval_every = eval_every
+        self.on_evaluate = list(on_evaluate)
         self.checkpoint_path, self.checkpoint_every = checkpoint_path, checkpoint_every
+        self.checkpoint_minutes = checkpoint_minutes
         self.progress = progress
 
         c = self.config
@@ -124,7 +130,7 @@ class GANTrainer(TrainerState):
         # is graphed, so eager and graphed runs do identical arithmetic and share checkpoints.
         capturable = self.device.type == "cuda"
         if c.merged:  # one optimizer; the ratio lr_g / lr_d is the lambda of the merged update
-            self.opt = _optimizer(
+            self.opt = make_optimizer(
                 c,
                 [
                     {"params": self.D.parameters(), "lr": c.lr_d},
@@ -134,8 +140,12 @@ class GANTrainer(TrainerState):
             )
             self.optimizers = {"merged": self.opt}
         else:
-            self.opt_d = _optimizer(c, [{"params": self.D.parameters(), "lr": c.lr_d}], capturable)
-            self.opt_g = _optimizer(c, [{"params": self.G.parameters(), "lr": c.lr_g}], capturable)
+            self.opt_d = make_optimizer(
+                c, [{"params": self.D.parameters(), "lr": c.lr_d}], capturable
+            )
+            self.opt_g = make_optimizer(
+                c, [{"params": self.G.parameters(), "lr": c.lr_g}], capturable
+            )
             self.optimizers = {"d": self.opt_d, "g": self.opt_g}
         self.G_ema = None
         if c.ema_decay is not None:
@@ -145,14 +155,15 @@ class GANTrainer(TrainerState):
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(c.seed)
         self.step = 0  # generator steps done
+        self.train_seconds = 0.0  # time spent training (evaluation excluded), for FID-vs-time
         self.history = History()
         self.meta: dict = {}  # plain values saved with the checkpoint (the run's recipe, ...)
         self.monitor = LossMonitor(("d_loss", "g_loss"), self.device)
-        self._graphed = None
+        self.graphed_step = None  # the CUDA-graph replay of update(), when asked for
         if graphed:
             from .graphed import CUDAGraphStep
 
-            self._graphed = CUDAGraphStep(self)
+            self.graphed_step = CUDAGraphStep(self.update, self.optimizers.values(), self.device)
 
     # ----------------------------------------------------------------- the objective
     def sample_latent(self, n: int) -> torch.Tensor:
@@ -164,25 +175,26 @@ class GANTrainer(TrainerState):
         return self.data.sample(n, generator=self.rng)
 
     def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        """L_D on a real and a fake batch (pass ``fake`` detached from G), plus the penalty."""
-        extra = {"real": real, "fake": fake} if self._needs_samples else {}
-        loss = self.losses.d_loss(self.D(real), self.D(fake), **extra)
-        if self.d_penalty is not None:
-            loss = loss + self.d_penalty(self.D, real, fake)
+        """L_D on a real and a fake batch (pass ``fake`` detached from G), plus the critic
+        controls' penalties."""
+        loss = self.objective.d_loss(Batch(self.D, real, fake))
+        for control in self.controls:
+            penalty = control.penalty(self.D, real, fake)
+            if penalty is not None:
+                loss = loss + penalty
         return loss
 
     def generator_loss(
         self,
+        real: torch.Tensor | None,
         fake: torch.Tensor,
-        real_logits: torch.Tensor | None = None,
-        discriminator: Callable | None = None,
-        real: torch.Tensor | None = None,
+        discriminator: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ) -> torch.Tensor:
-        """L_G on a fake batch; ``discriminator`` replaces D (the merged update passes D with
-        its parameters detached); ``real`` is the real batch, for objectives that need it."""
+        """L_G on a fake batch G(z) and a real batch (read only by objectives that compare
+        with the reals); ``discriminator`` replaces D (the merged update passes D with its
+        parameters detached)."""
         d = self.D if discriminator is None else discriminator
-        extra = {"real": real, "fake": fake} if self._needs_samples else {}
-        return self.losses.g_loss(d(fake), real_logits, **extra)
+        return self.objective.g_loss(Batch(d, real, fake))
 
     def merged_losses(
         self, real: torch.Tensor, z: torch.Tensor
@@ -206,25 +218,23 @@ class GANTrainer(TrainerState):
         def frozen_d(x: torch.Tensor) -> torch.Tensor:
             return torch.func.functional_call(self.D, frozen, (x,))
 
-        real_logits = frozen_d(real) if self._g_needs_real else None
-        return d_loss, self.generator_loss(fake, real_logits, discriminator=frozen_d, real=real)
+        return d_loss, self.generator_loss(real, fake, discriminator=frozen_d)
 
     # ----------------------------------------------------------------- one step
     def draw_step_inputs(self) -> StepInputs:
         """Every random draw of one training step, in a fixed order, from ``self.rng``:
-        for each D step a real batch and a z batch, then G's z batch (and, for a relativistic
-        generator loss, its real batch). The merged update uses one real and one z batch."""
+        for each D step a real batch and a z batch, then G's z batch. (G's step sees the last
+        D step's real batch, which only objectives that compare with the reals read.) The
+        merged update uses one real and one z batch."""
         n = self.config.batch_size
         if self.config.merged:
             real, z = self.sample_real(n), self.sample_latent(n)
-            return StepInputs((real,), (z,), z, None)
+            return StepInputs((real,), (z,), z)
         reals, latents = [], []
         for _ in range(self.config.n_critic):
             reals.append(self.sample_real(n))
             latents.append(self.sample_latent(n))
-        g_latent = self.sample_latent(n)
-        g_real = self.sample_real(n) if self._g_needs_real else None
-        return StepInputs(tuple(reals), tuple(latents), g_latent, g_real)
+        return StepInputs(tuple(reals), tuple(latents), self.sample_latent(n))
 
     def discriminator_step(
         self, real: torch.Tensor | None = None, z: torch.Tensor | None = None
@@ -239,24 +249,18 @@ class GANTrainer(TrainerState):
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
-        if self._loss_update is not None:
-            self._loss_update()
-        if self.after_d_step is not None:
-            self.after_d_step(self)
+        self._after_d_step()
         return loss.detach()
 
     def generator_step(
         self, z: torch.Tensor | None = None, real: torch.Tensor | None = None
     ) -> torch.Tensor:
         """One optimizer step of G against the current D, which is held fixed; returns the loss.
-        ``real`` is used only by relativistic generator losses (drawn when needed, not given)."""
+        ``real`` is read only by objectives whose generator loss compares with the reals."""
         z = self.sample_latent(self.config.batch_size) if z is None else z
-        if self._g_needs_real and real is None:
-            real = self.sample_real(self.config.batch_size)
         self.D.requires_grad_(False)  # D is a fixed function here: no gradients to compute for it
         try:
-            real_logits = self.D(real) if self._g_needs_real else None
-            loss = self.generator_loss(self.G(z), real_logits, real=real)
+            loss = self.generator_loss(real, self.G(z))
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_g.step()
@@ -274,11 +278,15 @@ class GANTrainer(TrainerState):
         self.opt.zero_grad(set_to_none=True)
         (d_loss + g_loss).backward()
         self.opt.step()
-        if self._loss_update is not None:
-            self._loss_update()
-        if self.after_d_step is not None:
-            self.after_d_step(self)
+        self._after_d_step()
         return d_loss.detach(), g_loss.detach()
+
+    def _after_d_step(self) -> None:
+        """What follows every D update: the objective's state (Fisher GAN's multiplier), then the
+        critic controls (weight clipping)."""
+        self.objective.update()
+        for control in self.controls:
+            control.after_step(self.D)
 
     def update(
         self, batch: StepInputs, record_grad_norms: bool = False
@@ -297,7 +305,7 @@ class GANTrainer(TrainerState):
                 for real, z in zip(batch.reals, batch.d_latents, strict=True)
             ]
             d_loss = torch.stack(d_losses).mean()
-            g_loss = self.generator_step(batch.g_latent, batch.g_real)
+            g_loss = self.generator_step(batch.g_latent, real=batch.reals[-1])
         self._update_ema()
         norms = {}
         if record_grad_norms:  # D's .grad still holds its last step: G's step leaves it alone
@@ -310,7 +318,7 @@ class GANTrainer(TrainerState):
         ``config.cuda_graph`` and the device is CUDA)."""
         batch = self.draw_step_inputs()
         record = self._logging_step()
-        run = self.update if self._graphed is None else self._graphed
+        run = self.update if self.graphed_step is None else self.graphed_step
         d_loss, g_loss, grad_norms = run(batch, record)
         for name, value in grad_norms.items():
             self.monitor.set(name, value)
@@ -334,13 +342,38 @@ class GANTrainer(TrainerState):
                 b_ema.copy_(b)
 
     # ----------------------------------------------------------------- the loop
-    def train(self, steps: int) -> History:
-        """Run ``steps`` generator steps; returns the history (also ``self.history``)."""
+    def train(
+        self,
+        steps: int,
+        minutes: float | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        measure_ends: bool = False,
+    ) -> History:
+        """Run ``steps`` generator steps — fewer if ``minutes`` of training time (``train_seconds``,
+        evaluation excluded) pass or ``should_stop()`` turns true (checked between steps) — and
+        return the history (also ``self.history``).
+
+        Everything a run schedules happens here, in one place: a log line every
+        ``config.log_every`` steps (the only host-device sync), an evaluation every
+        ``eval_every`` steps (:meth:`evaluate`), a checkpoint every ``checkpoint_every`` steps
+        and every ``checkpoint_minutes``, and one at the end. With ``measure_ends`` the run is
+        also evaluated where it starts (at step 0) and where it ends (unless stopped)."""
         if steps < 0:
             raise ValueError(f"steps must be >= 0, got {steps}")
+        if measure_ends and steps > 0 and self.step == 0 and self.eval_every:
+            self.evaluate()  # where it starts from
+        end, limit = self.step + steps, None if minutes is None else 60.0 * minutes
+        clock, last_save = time.perf_counter(), time.monotonic()
+        stopped = False
         bar = trange(steps, desc="training", disable=not self.progress, leave=False)
-        for _ in bar:
+        while self.step < end:
+            if (should_stop is not None and should_stop()) or (
+                limit is not None and self.train_seconds + time.perf_counter() - clock >= limit
+            ):
+                stopped = True
+                break
             self.train_step()
+            bar.update()
             if self.step % self.config.log_every == 0:
                 self.monitor.flush(self.history, self.step)
                 bar.set_postfix(
@@ -349,21 +382,40 @@ class GANTrainer(TrainerState):
                     refresh=False,
                 )
             if self.eval_every and self.step % self.eval_every == 0:
+                clock = self._count_training_time(clock)
                 self.evaluate()
-            if (
-                self.checkpoint_path
-                and self.checkpoint_every
-                and self.step % self.checkpoint_every == 0
+                clock = time.perf_counter()
+            if self.checkpoint_path and (
+                (self.checkpoint_every and self.step % self.checkpoint_every == 0)
+                or (  # looked at on log steps only: a run of tiny steps does not save each one
+                    self.checkpoint_minutes is not None
+                    and self.step % self.config.log_every == 0
+                    and time.monotonic() - last_save >= 60.0 * self.checkpoint_minutes
+                )
             ):
                 self.save_checkpoint(self.checkpoint_path)
+                last_save = time.monotonic()
         bar.close()
+        self._count_training_time(clock)
         self.monitor.check_finite(self.step)
+        if measure_ends and not stopped and self.eval_every and self.step % self.eval_every:
+            self.evaluate()  # the end point
         if self.checkpoint_path:
             self.save_checkpoint(self.checkpoint_path)
         return self.history
 
+    def _count_training_time(self, since: float) -> float:
+        """Add the time since ``since`` to ``train_seconds`` (after the device has finished its
+        queued work); returns the new starting point."""
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        now = time.perf_counter()
+        self.train_seconds += now - since
+        return now
+
     def evaluate(self) -> None:
-        """Run the metric callbacks now and record them in the history.
+        """Run the metric callbacks now, record them in the history, then call the
+        ``on_evaluate`` hooks.
 
         The trainer's random state is restored afterwards, so measuring a run (with
         callbacks that call :meth:`generate`) does not change the run being measured.
@@ -377,6 +429,8 @@ class GANTrainer(TrainerState):
                     self.history.append(f"{name}.{key}" if key else name, self.step, float(value))
         finally:
             self.rng.set_state(state)
+        for hook in self.on_evaluate:
+            hook(self)
 
     @torch.no_grad()
     def generate(self, n: int, ema: bool | None = None, seed: int | None = None) -> torch.Tensor:

@@ -7,9 +7,9 @@ from typing import NamedTuple
 
 import torch
 
-from .losses import get_loss
+from .objectives import get_loss
 
-__all__ = ["StepInputs", "TrainConfig"]
+__all__ = ["EXECUTION_ONLY", "StepInputs", "TrainConfig", "make_optimizer"]
 
 
 @dataclass
@@ -17,7 +17,7 @@ class TrainConfig:
     """How to train. The defaults are the course's toy recipe (NSGAN, Adam(0.5, 0.999), lr 1e-3,
     batch 256); see :func:`gancourse.recipes.toy_gan` for what it reaches on the ring."""
 
-    loss: str = "nonsaturating"  # a name in gancourse.losses.LOSSES
+    loss: str = "nonsaturating"  # a name in gancourse.objectives.LOSSES
     loss_options: dict | None = None  # arguments of a stateful objective, e.g. {"rho": 0.1}
     batch_size: int = 256
     n_critic: int = 1  # discriminator steps per generator step (k in Algorithm 1)
@@ -35,6 +35,7 @@ class TrainConfig:
     cuda_graph: bool = False
 
     def __post_init__(self) -> None:
+        self._check_types()
         get_loss(self.loss, **(self.loss_options or {}))  # unknown names fail here, clearly
         if self.optimizer not in ("adam", "sgd", "rmsprop"):
             raise ValueError(f"optimizer must be adam, sgd or rmsprop, got {self.optimizer!r}")
@@ -50,10 +51,44 @@ class TrainConfig:
             raise ValueError(f"ema_decay must be in (0, 1), got {self.ema_decay}")
         self.betas = tuple(self.betas)
 
+    def _check_types(self) -> None:
+        """A wrong type (``--set lr_d=abc``) gets a message naming the field, not a TypeError
+        from deep inside."""
+
+        def fail(name: str, what: str) -> None:
+            value = getattr(self, name)
+            raise ValueError(f"TrainConfig.{name} must be {what}, got {value!r}")
+
+        def is_number(v) -> bool:
+            return isinstance(v, int | float) and not isinstance(v, bool)
+
+        for name in ("batch_size", "n_critic", "log_every", "seed"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool):
+                fail(name, "an integer")
+        for name in ("lr_d", "lr_g", "momentum"):
+            if not is_number(getattr(self, name)):
+                fail(name, "a number")
+        for name in ("merged", "cuda_graph"):
+            if not isinstance(getattr(self, name), bool):
+                fail(name, "True or False")
+        if self.ema_decay is not None and not is_number(self.ema_decay):
+            fail("ema_decay", "a number or None")
+        if not isinstance(self.loss, str) or not isinstance(self.optimizer, str):
+            fail("loss" if not isinstance(self.loss, str) else "optimizer", "a name (a string)")
+        if self.loss_options is not None and not isinstance(self.loss_options, dict):
+            fail("loss_options", "a dict of the objective's options")
+        if not (
+            isinstance(self.betas, tuple | list)
+            and len(self.betas) == 2
+            and all(is_number(b) for b in self.betas)
+        ):
+            fail("betas", "a pair of numbers, e.g. (0.5, 0.999)")
+
 
 # Settings that change how a step is executed, not what it computes: a checkpoint written
 # with one value resumes under the other.
-_EXECUTION_ONLY = {"cuda_graph"}
+EXECUTION_ONLY = {"cuda_graph"}
 
 
 class StepInputs(NamedTuple):
@@ -62,12 +97,12 @@ class StepInputs(NamedTuple):
     reals: tuple[torch.Tensor, ...]  # one real batch per D step
     d_latents: tuple[torch.Tensor, ...]  # one z batch per D step
     g_latent: torch.Tensor  # G's z batch
-    g_real: torch.Tensor | None  # the real batch of a relativistic generator loss
 
 
-def _optimizer(
+def make_optimizer(
     config: TrainConfig, groups: list[dict], capturable: bool = False
 ) -> torch.optim.Optimizer:
+    """The optimizer ``config`` names, over parameter ``groups`` (each with its own lr)."""
     # capturable=True keeps Adam's and RMSprop's step counts on the device, as a CUDA graph
     # needs; SGD has no step count and is capturable as it is.
     if config.optimizer == "adam":

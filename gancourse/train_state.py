@@ -15,7 +15,7 @@ from dataclasses import asdict, fields
 import torch
 
 from .checkpoint import atomic_save, load_checkpoint
-from .train_config import _EXECUTION_ONLY
+from .train_config import EXECUTION_ONLY
 
 __all__ = ["TrainerState"]
 
@@ -28,6 +28,7 @@ class TrainerState:
         """Everything a bit-identical resume needs (tensors and plain containers only)."""
         state = {
             "step": self.step,
+            "train_seconds": self.train_seconds,
             "config": asdict(self.config),
             "generator": self.G.state_dict(),
             "discriminator": self.D.state_dict(),
@@ -37,9 +38,8 @@ class TrainerState:
             "history": self.history.state_dict(),
             "monitor": self.monitor.state_dict(),
             "meta": self.meta,
+            "loss_state": self.objective.state_dict(),  # {} for a stateless objective
         }
-        if hasattr(self.losses, "state_dict"):  # a stateful objective
-            state["loss_state"] = self.losses.state_dict()
         if self.G_ema is not None:
             state["generator_ema"] = self.G_ema.state_dict()
             state["ema_updates"] = self.ema_updates
@@ -62,7 +62,7 @@ class TrainerState:
             f.name
             for f in fields(self.config)
             if f.name in saved
-            and f.name not in _EXECUTION_ONLY
+            and f.name not in EXECUTION_ONLY
             and _normalise(saved[f.name]) != _normalise(getattr(self.config, f.name))
         ]
         if mismatched:
@@ -85,10 +85,10 @@ class TrainerState:
         self.monitor.load_state_dict(state["monitor"])
         self.step = int(state["step"])
         self.meta = dict(state.get("meta", {}))
-        if "loss_state" in state:
-            self.losses.load_state_dict(state["loss_state"])
-        if self._graphed is not None:  # the optimizers now hold new state tensors: recapture
-            self._graphed.reset()
+        self.train_seconds = float(state.get("train_seconds", self.meta.get("train_seconds", 0.0)))
+        self.objective.load_state_dict(state.get("loss_state", {}))
+        if self.graphed_step is not None:  # the optimizers now hold new state tensors: recapture
+            self.graphed_step.reset()
 
 
 def _normalise(value):

@@ -5,7 +5,9 @@ import torch
 
 from gancourse.batched import PerModelObjective, toy_gan_batch
 from gancourse.datasets import ring
+from gancourse.losses import minimax_d_loss
 from gancourse.nets import StackedMLP, mlp_discriminator, mlp_generator
+from gancourse.objectives import Batch
 from gancourse.recipes import toy_gan
 from gancourse.regularizers import gradient_penalty
 from gancourse.train import StepInputs
@@ -61,7 +63,6 @@ def _slice(batch: StepInputs, m: int, n: int) -> StepInputs:
         tuple(rows(r) for r in batch.reals),
         tuple(rows(z) for z in batch.d_latents),
         rows(batch.g_latent),
-        rows(batch.g_real),
     )
 
 
@@ -121,8 +122,8 @@ def test_batched_run_m_is_run_m_alone(options):
     dist, batch, alone = _train_side_by_side({**SGD, **options})
     _assert_same_models(dist, batch, alone, rtol=1e-4, atol=1e-5)  # float32 rounding
     if options["loss"] == "fisher":
-        lams = [p.lam.item() for p in batch.trainer.losses.parts]
-        assert lams == pytest.approx([run.losses.lam.item() for run in alone], rel=1e-5)
+        lams = [p.lam.item() for p in batch.trainer.objective.parts]
+        assert lams == pytest.approx([run.objective.lam.item() for run in alone], rel=1e-5)
         assert len(set(lams)) == 3  # one multiplier per model, not a shared one
 
 
@@ -144,8 +145,8 @@ def test_a_penalty_on_the_stack_is_the_sum_of_the_models_penalties():
         gradient_penalty(net, real.chunk(3)[m], kind="r1") for m, net in enumerate(nets)
     )
     batch = toy_gan_batch(ring(), SEEDS, width=16, batch_size=10, penalty="r1", device="cpu")
-    batch.trainer.D = stacked
-    torch.testing.assert_close(batch.trainer.d_penalty(stacked, real, None), per_model)
+    (control,) = batch.trainer.controls
+    torch.testing.assert_close(control.penalty(stacked, real, None), per_model)
 
 
 def test_generate_matches_a_separate_run():
@@ -156,6 +157,14 @@ def test_generate_matches_a_separate_run():
     assert not torch.allclose(batch.generate(0, 600, seed=0), alone.generate(600, seed=0))
 
 
-def test_per_model_objective_rejects_what_cannot_be_stacked():
-    with pytest.raises(ValueError, match="cannot be stacked"):
-        PerModelObjective("wgan-ctransform", None, 2)
+def test_the_c_transform_objective_stacks_too():
+    # it reads the samples themselves: each model gets its own rows of the real and fake batch
+    dist, batch, alone = _train_side_by_side({**SGD, "loss": "wgan-ctransform"})
+    _assert_same_models(dist, batch, alone, rtol=1e-4, atol=1e-5)
+
+
+def test_per_model_objective_sums_the_models_losses():
+    objective = PerModelObjective("nonsaturating", None, 2)
+    real, fake = torch.tensor([1.0, 2.0, -1.0, 0.0]), torch.tensor([0.0, -3.0, 2.0, 1.0])
+    expected = minimax_d_loss(real[:2], fake[:2]) + minimax_d_loss(real[2:], fake[2:])
+    assert objective.d_loss(Batch.of_logits(real, fake)).item() == pytest.approx(expected.item())

@@ -107,7 +107,7 @@ def test_cuda_graph_step_equals_the_eager_step(tmp_path, config):
     try:
         graphed = _tiny_dcgan(True, **config)
         graphed.train(5)  # 3 eager warm-up steps on a side stream, the capture, a replay
-        assert graphed._graphed.graph is not None
+        assert graphed.graphed_step.graph is not None
         graphed.save_checkpoint(tmp_path / "c.pt")
         eager = _tiny_dcgan(False, **config)
         eager.load_checkpoint(tmp_path / "c.pt")

@@ -7,7 +7,8 @@ import torch
 
 from gancourse.datasets import ring
 from gancourse.metrics import mode_coverage
-from gancourse.recipes import ClipCritic, critic_controls, toy_gan
+from gancourse.recipes import toy_gan
+from gancourse.regularizers import Clip, Normalize, Penalty, critic_controls
 
 SMALL = {"width": 32, "depth": 2, "batch_size": 64, "log_every": 10, "device": "cpu"}
 
@@ -44,15 +45,15 @@ def test_every_objective_and_control_trains(options):
 
 def test_fisher_multiplier_moves_and_resumes_exactly(tmp_path):
     trainer = toy_gan(ring(), seed=0, loss="fisher", loss_options={"rho": 1e-2}, **SMALL)
-    assert trainer.losses.rho == 1e-2
+    assert trainer.objective.rho == 1e-2
     trainer.train(10)
-    assert trainer.losses.lam.item() != 0
+    assert trainer.objective.lam.item() != 0
     trainer.save_checkpoint(tmp_path / "c.pt")
     trainer.train(10)
     resumed = toy_gan(ring(), seed=0, loss="fisher", loss_options={"rho": 1e-2}, **SMALL)
     resumed.load_checkpoint(tmp_path / "c.pt")
     resumed.train(10)
-    assert resumed.losses.lam.item() == trainer.losses.lam.item()
+    assert resumed.objective.lam.item() == trainer.objective.lam.item()
     for a, b in zip(trainer.G.parameters(), resumed.G.parameters(), strict=True):
         assert torch.equal(a, b)
 
@@ -60,21 +61,35 @@ def test_fisher_multiplier_moves_and_resumes_exactly(tmp_path):
 def test_loss_options_are_checked():
     from gancourse.train import TrainConfig
 
-    with pytest.raises(ValueError, match="takes no options"):
+    with pytest.raises(ValueError, match="the wgan loss takes no options; got rho"):
         TrainConfig(loss="wgan", loss_options={"rho": 1.0})
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="the fisher loss takes rho; got colour"):
         TrainConfig(loss="fisher", loss_options={"colour": 1.0})
+    with pytest.raises(ValueError, match="rho must be a positive number, got 'abc'"):
+        TrainConfig(loss="fisher", loss_options={"rho": "abc"})
 
 
 def test_critic_controls_errors_and_repr():
-    from gancourse.nets import mlp_discriminator
-
-    D = mlp_discriminator(2)
     with pytest.raises(ValueError, match="unknown penalty 'gp'"):
-        critic_controls(D, penalty="gp")
-    with pytest.raises(ValueError, match="'gn' or 'gran'"):
-        critic_controls(D, normalize="sn")
-    assert repr(ClipCritic(0.01)) == "ClipCritic(0.01)"
+        critic_controls(penalty="gp")
+    with pytest.raises(ValueError, match="normalize must be one of gn, gran, got 'sn'"):
+        critic_controls(normalize="sn")
+    with pytest.raises(ValueError, match="penalty_weight needs a penalty"):
+        critic_controls(penalty_weight=1.0)
+    with pytest.raises(ValueError, match="clipping bound must be a positive number, got 'x'"):
+        critic_controls(clip="x")
+    with pytest.raises(ValueError, match="penalty weight must be a number"):
+        critic_controls(penalty="r1", penalty_weight="x")
+    controls = critic_controls(penalty="r1", penalty_weight=0.5, clip=0.01, normalize="gn")
+    assert (
+        [repr(c) for c in controls]
+        == [
+            repr(Normalize("gn")),
+            repr(Penalty("r1", 0.5)),
+            repr(Clip(0.01)),
+        ]
+        == ["Normalize('gn')", "Penalty('r1', weight=0.5, scale=1.0)", "Clip(0.01)"]
+    )
 
 
 def test_wgan_gp_covers_the_ring():
@@ -84,7 +99,9 @@ def test_wgan_gp_covers_the_ring():
 
     recipe = get_recipe("toy-wgangp-ring")
     trainer = recipe.build(seed=0, device="cpu")
-    assert trainer.config.loss == "wgan" and trainer.d_penalty is not None
+    assert trainer.config.loss == "wgan" and [repr(c) for c in trainer.controls] == [
+        "Penalty('wgan-gp', weight=0.1, scale=1.0)"
+    ]
     trainer.train(recipe.steps)
     coverage = mode_coverage(trainer.generate(2500, seed=1), trainer.data)
     assert coverage.modes_captured >= 7, coverage

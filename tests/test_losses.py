@@ -6,8 +6,6 @@ import torch.nn.functional as F
 
 from gancourse import theory as th
 from gancourse.losses import (
-    LOSSES,
-    get_loss,
     hinge_d_loss,
     hinge_g_loss,
     minimax_d_loss,
@@ -85,22 +83,9 @@ def test_d_loss_at_the_optimal_discriminator_is_minus_the_value():
     assert loss == pytest.approx(2 * math.log(2) - 2 * js, abs=3e-3)  # Monte Carlo, ~5 std errors
 
 
-def test_registry():
-    assert set(LOSSES) >= {"minimax", "nonsaturating"}
-    assert get_loss("minimax").g_loss is minimax_g_loss
-    d_loss, g_loss = get_loss("nonsaturating")
-    assert d_loss is minimax_d_loss and g_loss is nonsaturating_g_loss
-    with pytest.raises(
-        ValueError, match="unknown loss 'wasserstein'.*hinge, mcgan-cov.*nonsaturating"
-    ):
-        get_loss("wasserstein")
-
-
 def test_at_logit_zero_the_d_loss_is_2log2_for_both_objectives():
     zeros = torch.zeros(16)
-    for name in ("minimax", "nonsaturating"):
-        d_loss, _ = get_loss(name)
-        assert d_loss(zeros, zeros).item() == pytest.approx(2 * math.log(2), rel=1e-6)
+    assert minimax_d_loss(zeros, zeros).item() == pytest.approx(2 * math.log(2), rel=1e-6)
     assert minimax_g_loss(zeros).item() == pytest.approx(-math.log(2), rel=1e-6)
     assert nonsaturating_g_loss(zeros).item() == pytest.approx(math.log(2), rel=1e-6)
 
@@ -134,21 +119,23 @@ def test_hinge_losses_on_hand_computed_logits():
     fake.grad = None
     hinge_g_loss(fake).backward()
     assert fake.grad.tolist() == pytest.approx([-1 / 3] * 3)
-    assert get_loss("hinge") == (hinge_d_loss, hinge_g_loss)
 
 
 # ----------------------------------------------------------------------------- IPM objectives
 from gancourse.losses import (  # noqa: E402
-    FisherGANLoss,
     ctransform_d_loss,
     ctransform_g_loss,
     exp_distance_kernel,
+    fisher_d_loss,
     gaussian_kernel,
     mcgan_cov_d_loss,
     mcgan_cov_g_loss,
     mcgan_mean_d_loss,
     mcgan_mean_g_loss,
     mmd2,
+    mmd_d_loss,
+    mmd_g_loss,
+    mmd_gaussian_d_loss,
     mmd_gaussian_g_loss,
     wgan_d_loss,
     wgan_g_loss,
@@ -218,7 +205,11 @@ def _gaussian_mixture(a, b):
 
 
 @pytest.mark.parametrize(
-    ("pair", "kernel"), [("mmd", _laplace), ("mmd-gaussian", _gaussian_mixture)]
+    ("pair", "kernel"),
+    [
+        ((mmd_d_loss, mmd_g_loss), _laplace),
+        ((mmd_gaussian_d_loss, mmd_gaussian_g_loss), _gaussian_mixture),
+    ],
 )
 def test_mmd_generator_loss_is_plus_the_unbiased_mmd2(pair, kernel):
     # G minimises the MMD, D maximises it: L_G = +MMD^2, L_D = -MMD^2
@@ -227,7 +218,7 @@ def test_mmd_generator_loss_is_plus_the_unbiased_mmd2(pair, kernel):
     fake = torch.randn(6, 3, generator=g, dtype=torch.float64) + 1.5
     expected = _unbiased_mmd2_reference(real, fake, kernel)
     assert expected > 0.1  # two different distributions: a clearly positive MMD^2
-    d_loss, g_loss = get_loss(pair)
+    d_loss, g_loss = pair
     assert g_loss(fake, real).item() == pytest.approx(expected, rel=1e-10)
     assert d_loss(real, fake).item() == pytest.approx(-expected, rel=1e-10)
 
@@ -247,19 +238,13 @@ def test_mmd_is_near_zero_for_one_distribution_and_positive_for_two():
     assert mmd2(a, b + 2.0).item() > 0.1  # 20 times the same-distribution level
 
 
-def test_fisher_multiplier_update_rule_and_state():
-    loss = FisherGANLoss(rho=0.5)
+def test_fisher_critic_loss_by_hand():
     real, fake = torch.tensor([2.0, 2.0]), torch.tensor([0.0, 0.0])
-    # E = 2, Omega = (4 + 0) / 2 = 2, 1 - Omega = -1; with lambda = 0: L_F = 2 - 0.25 * 1
-    assert loss.d_loss(real, fake).item() == pytest.approx(-(2.0 - 0.25))
-    loss.update()  # lambda <- 0 - 0.5 * (-1) = 0.5
-    assert loss.lam.item() == pytest.approx(0.5)
-    assert loss.d_loss(real, fake).item() == pytest.approx(-(2.0 + 0.5 * -1 - 0.25))
-    assert loss.g_loss(torch.tensor([1.0, 3.0])).item() == pytest.approx(-2.0)
-    fresh = get_loss("fisher")
-    assert fresh is not get_loss("fisher") and fresh.lam.item() == 0  # one state per trainer
-    fresh.load_state_dict(loss.state_dict())
-    assert fresh.lam.item() == pytest.approx(0.5)
+    # E = 2, Omega = (4 + 0) / 2 = 2, 1 - Omega = -1; L_F = E + lam (1 - Omega) - rho/2 (1 - Omega)^2
+    loss, gap = fisher_d_loss(real, fake, lam=0.0, rho=0.5)
+    assert loss.item() == pytest.approx(-(2.0 - 0.25)) and gap.item() == pytest.approx(-1.0)
+    loss, _ = fisher_d_loss(real, fake, lam=0.5, rho=0.5)
+    assert loss.item() == pytest.approx(-(2.0 + 0.5 * -1 - 0.25))
 
 
 def test_c_transform_losses_by_hand():
@@ -268,13 +253,13 @@ def test_c_transform_losses_by_hand():
     phi = torch.tensor([0.5, 2.0])
     # phi^c(y1) = min(1 - 0.5, 3 - 2) = 0.5 ; phi^c(y2) = min(5 - 0.5, 3 - 2) = 1
     expected_w = phi.mean() + (0.5 + 1.0) / 2
-    assert ctransform_d_loss(phi, None, real, fake).item() == pytest.approx(-expected_w.item())
-    assert ctransform_g_loss(None, phi, real, fake).item() == pytest.approx(0.75)
+    assert ctransform_d_loss(phi, real, fake).item() == pytest.approx(-expected_w.item())
+    assert ctransform_g_loss(phi, real, fake).item() == pytest.approx(0.75)
 
 
 def _c_transform_per_fake(phi, real, fake):
     """phi^c(y) for each fake y, from the package: the G loss of a batch of one fake."""
-    return torch.stack([ctransform_g_loss(None, phi, real, y[None]) for y in fake])
+    return torch.stack([ctransform_g_loss(phi, real, y[None]) for y in fake])
 
 
 def test_c_transform_by_hand_per_sample():
@@ -295,20 +280,3 @@ def test_c_transform_satisfies_the_dual_constraint_with_equality_somewhere():
     slack = torch.cdist(fake, real) - phi[None, :] - phi_c[:, None]  # [fake, real]
     assert slack.min().item() >= -1e-12
     assert torch.allclose(slack.min(dim=1).values, torch.zeros(9, dtype=torch.float64), atol=1e-12)
-
-
-def test_registry_knows_the_ipm_family():
-    for name in (
-        "wgan",
-        "hinge",
-        "mcgan-mean",
-        "mcgan-cov",
-        "mmd",
-        "mmd-gaussian",
-        "fisher",
-        "wgan-ctransform",
-    ):
-        pair = get_loss(name)
-        assert callable(pair.d_loss) and callable(pair.g_loss)
-    assert get_loss("mmd").g_loss.needs_real_logits
-    assert get_loss("wgan-ctransform").d_loss.needs_samples

@@ -91,7 +91,7 @@ def test_run_folder_and_exact_resume(tmp_path):
 def test_time_limit_stops_the_run(tmp_path):
     trainer = train_recipe(TOY, tmp_path, steps=100_000, minutes=0.02, eval_every=10_000, **QUIET)
     assert 0 < trainer.step < 100_000
-    assert trainer.meta["train_seconds"] >= 1.2
+    assert trainer.train_seconds >= 1.2
 
 
 def _start(args):

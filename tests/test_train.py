@@ -6,10 +6,11 @@ import torch
 from torch import nn
 
 from gancourse.datasets import ring
+from gancourse.losses import minimax_d_loss, nonsaturating_g_loss
 from gancourse.metrics import mode_coverage
 from gancourse.nets import mlp_discriminator, mlp_generator
 from gancourse.recipes import toy_gan
-from gancourse.regularizers import weight_clipping
+from gancourse.regularizers import CriticControl, weight_clipping
 from gancourse.train import GANTrainer, TrainConfig, TrainingDiverged
 
 
@@ -46,19 +47,38 @@ def test_logged_loss_is_the_mean_over_the_interval():
     # moves by exactly that constant.
     base = small_trainer().train(20)
     shifted = small_trainer()
-    shifted.d_penalty = lambda D, real, fake: torch.tensor(5.0)
+    shifted.controls = (ConstantPenalty(5.0),)
     history = shifted.train(20)
     for a, b in zip(base.values("d_loss"), history.values("d_loss"), strict=True):
         assert b == pytest.approx(a + 5.0, abs=1e-5)
     assert base.values("g_loss") == history.values("g_loss")
 
 
+class ConstantPenalty(CriticControl):
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def penalty(self, D, real, fake):
+        return torch.tensor(self.value)
+
+
+class RecordSteps(CriticControl):
+    """Records the trainer's step at every D update, then clips D's weights at 0.01."""
+
+    def __init__(self, trainer) -> None:
+        self.trainer, self.calls = trainer, []
+
+    def after_step(self, D) -> None:
+        self.calls.append(self.trainer.step)
+        weight_clipping(D, 0.01)
+
+
 def test_n_critic_and_after_d_step_hook():
-    calls = []
     trainer = small_trainer(n_critic=3)
-    trainer.after_d_step = lambda t: calls.append(t.step)
+    record = RecordSteps(trainer)
+    trainer.controls = (record,)
     trainer.train(4)
-    assert calls == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert record.calls == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
 
 
 def test_ttur_learning_rates():
@@ -96,9 +116,9 @@ def test_merged_update_gradients_equal_the_two_step_gradients():
     z = torch.randn(64, 2, generator=g, dtype=torch.float64)
 
     # two-step: the D step's gradient, then the G step's gradient, at the same parameters
-    d_loss = trainer.losses.d_loss(trainer.D(real), trainer.D(trainer.G(z).detach()))
+    d_loss = minimax_d_loss(trainer.D(real), trainer.D(trainer.G(z).detach()))
     d_grads = torch.autograd.grad(d_loss, list(trainer.D.parameters()))
-    g_loss = trainer.losses.g_loss(trainer.D(trainer.G(z)))
+    g_loss = nonsaturating_g_loss(trainer.D(trainer.G(z)))
     g_grads = torch.autograd.grad(g_loss, list(trainer.G.parameters()))
 
     # merged: one backward pass of L_D + L_G
@@ -113,8 +133,8 @@ def test_merged_update_gradients_equal_the_two_step_gradients():
         assert torch.allclose(merged, two_step, rtol=0, atol=1e-6)
     # and without the stop-gradients the D gradient would be different
     naive_d = torch.autograd.grad(
-        trainer.losses.d_loss(trainer.D(real), trainer.D(trainer.G(z)))
-        + trainer.losses.g_loss(trainer.D(trainer.G(z))),
+        minimax_d_loss(trainer.D(real), trainer.D(trainer.G(z)))
+        + nonsaturating_g_loss(trainer.D(trainer.G(z))),
         list(trainer.D.parameters()),
     )
     assert any(not torch.allclose(a, b, atol=1e-6) for a, b in zip(naive_d, d_grads, strict=True))
@@ -134,10 +154,8 @@ def test_merged_step_equals_a_hand_computed_sgd_step():
     reference = torch.optim.SGD(
         [{"params": D.parameters(), "lr": 0.1}, {"params": G.parameters(), "lr": 0.05}]
     )
-    d_grads = torch.autograd.grad(
-        trainer.losses.d_loss(D(real), D(G(z).detach())), list(D.parameters())
-    )
-    g_grads = torch.autograd.grad(trainer.losses.g_loss(D(G(z))), list(G.parameters()))
+    d_grads = torch.autograd.grad(minimax_d_loss(D(real), D(G(z).detach())), list(D.parameters()))
+    g_grads = torch.autograd.grad(nonsaturating_g_loss(D(G(z))), list(G.parameters()))
     for p, grad in zip([*D.parameters(), *G.parameters()], [*d_grads, *g_grads], strict=True):
         p.grad = grad
     reference.step()
@@ -151,16 +169,11 @@ def test_merged_step_equals_a_hand_computed_sgd_step():
 
 
 def test_merged_step_calls_after_d_step_once_per_step():
-    calls = []
-
-    def clip(trainer):
-        calls.append(trainer.step)
-        weight_clipping(trainer.D, 0.01)
-
     trainer = small_trainer(merged=True)
-    trainer.after_d_step = clip
+    record = RecordSteps(trainer)
+    trainer.controls = (record,)
     trainer.train(3)
-    assert calls == [0, 1, 2]
+    assert record.calls == [0, 1, 2]
     # the hook's clipping is what D keeps (the default init has weights far beyond 0.01)
     assert all(p.abs().max() <= 0.01 for p in trainer.D.parameters())
     assert any((p.abs() == 0.01).any() for p in trainer.D.parameters())
@@ -320,3 +333,12 @@ def test_ring_bar_plain_nsgan_covers_the_ring():
         results.append(mode_coverage(trainer.generate(2500), ring()))
     passing = [r for r in results if r.modes_captured == 8 and r.high_quality >= 0.40]
     assert len(passing) >= 2, [str(r) for r in results]
+
+
+def test_cuda_graph_is_ignored_off_cuda_and_refused_by_its_class():
+    from gancourse.graphed import CUDAGraphStep
+
+    trainer = small_trainer(cuda_graph=True)
+    assert trainer.graphed_step is None  # CPU: the eager step, same arithmetic
+    with pytest.raises(ValueError, match="CUDA graphs need a CUDA device, got cpu"):
+        CUDAGraphStep(trainer.update, trainer.optimizers.values(), "cpu")

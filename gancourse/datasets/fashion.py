@@ -21,6 +21,7 @@ import functools
 import gzip
 import hashlib
 import os
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +158,7 @@ def locate(root: str | os.PathLike | None = None, download: bool = False) -> tup
     searched = _search_places(root)
     for what, place in searched:
         if place is not None and (folder := _find_in(place)) is not None:
+            _say_if_the_named_folder_was_passed_over(searched, folder, what)
             return folder, what
     download_error = ""
     if download and root is None:
@@ -173,6 +175,18 @@ def locate(root: str | os.PathLike | None = None, download: bool = False) -> tup
     raise DatasetNotFoundError(
         "Fashion-MNIST was not found." + download_error + "\n" + how_to_get(searched)
     )
+
+
+def _say_if_the_named_folder_was_passed_over(searched, folder: Path, what: str) -> None:
+    """``$GANCOURSE_DATA`` names where the user wants the data read from: falling back to
+    another copy silently would hide a typo, so say so (once per call, as a warning)."""
+    named = dict(searched).get("$GANCOURSE_DATA")
+    if named is not None and what != "$GANCOURSE_DATA":
+        warnings.warn(
+            f"GANCOURSE_DATA={named} holds no Fashion-MNIST (the four IDX files); using {folder} "
+            f"({what}) instead. Fix or unset GANCOURSE_DATA to silence this.",
+            stacklevel=3,
+        )
 
 
 def _decompressed_bytes(path: Path) -> bytes:

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..losses import mmd2
+
 __all__ = ["KIDEstimate", "kid", "kid_blocks", "mmd2_unbiased", "polynomial_kernel"]
 
 
@@ -40,15 +42,14 @@ def polynomial_kernel(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def mmd2_unbiased(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """The unbiased MMD² estimate between equally sized samples ``x`` and ``y``."""
-    m = x.shape[0]
-    k_xx, k_yy, k_xy = polynomial_kernel(x, x), polynomial_kernel(y, y), polynomial_kernel(x, y)
-    off_diagonal = k_xx.sum() - k_xx.diagonal().sum() + k_yy.sum() - k_yy.diagonal().sum()
-    return off_diagonal / (m * (m - 1)) - 2 * k_xy.sum() / (m * m)
+    """The unbiased MMD² estimate between samples ``x`` and ``y`` with the cubic polynomial
+    kernel: :func:`gancourse.losses.mmd2` (the formula of MMD GAN's loss) with that kernel."""
+    return mmd2(x, y, polynomial_kernel)
 
 
 def _mmd2_unbiased_batched(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """:func:`mmd2_unbiased` of each pair ``x[i]``, ``y[i]`` of ``[B, m, d]`` stacks, at once."""
+    """:func:`mmd2_unbiased` of each pair ``x[i]``, ``y[i]`` of ``[B, m, d]`` stacks, at once
+    (equal sizes m; one batched matrix product per kernel block instead of B small ones)."""
     m, d = x.shape[1], x.shape[2]
 
     def kernel_sums(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

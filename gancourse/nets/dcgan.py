@@ -32,7 +32,8 @@ import math
 
 import torch
 from torch import nn
-from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
+
+from .spectral import spectral_normalize_layers
 
 __all__ = ["DCGANDiscriminator", "DCGANGenerator", "dcgan_init_", "feature_map_sizes"]
 
@@ -191,9 +192,7 @@ class DCGANDiscriminator(nn.Module):
         self.channels, self.image_size = channels, image_size
         dcgan_init_(self)
         if spectral_norm:  # after the init: the parametrisation normalises the initial weights
-            for i, m in enumerate(self.net):
-                if isinstance(m, nn.Conv2d):
-                    self.net[i] = _spectral_norm(m)
+            spectral_normalize_layers(self.net, nn.Conv2d)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         expected = (self.channels, self.image_size, self.image_size)

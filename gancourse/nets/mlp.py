@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .spectral import spectral_normalize_layers
+
 __all__ = ["ACTIVATIONS", "MLP", "mlp_discriminator", "mlp_generator"]
 
 ACTIVATIONS = {
@@ -70,9 +72,7 @@ def mlp_discriminator(
     ``spectral_norm`` wraps every linear layer in spectral normalisation."""
     net = MLP(data_dim, out_features, **kwargs)
     if spectral_norm:
-        for i, layer in enumerate(net.net):
-            if isinstance(layer, nn.Linear):
-                net.net[i] = torch.nn.utils.parametrizations.spectral_norm(layer)
+        spectral_normalize_layers(net.net, nn.Linear)
     return net
 
 

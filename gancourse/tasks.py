@@ -1,0 +1,176 @@
+"""Data tasks: what a recipe trains on, and how a run on it is measured and shown.
+
+A task owns everything that depends on the kind of data, so that nothing else asks "is this
+an image run?":
+
+* :meth:`~Task.load` — the training data on the device (a toy distribution, an image sampler);
+* :meth:`~Task.metrics` — trainer callbacks measuring a run during training;
+* :meth:`~Task.score` — the one number ``best.pt`` minimises;
+* :meth:`~Task.draw_samples` — a picture of generated samples for the run folder;
+* :meth:`~Task.report` — what ``gancourse evaluate`` prints.
+
+:class:`ToyTask` (a 2-D mixture: mode coverage) and :class:`ImageTask` (Fashion-MNIST:
+FashionNet-FID) are the two kinds so far; conditional and paired tasks (notebooks 11-13) add
+their own class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["FASHION_MNIST", "ImageTask", "Task", "ToyTask", "get_task"]
+
+SAMPLE_SEED = 1234  # the fixed noise of the sample pictures
+
+
+class Task:
+    """The interface of a data task (see the module docstring)."""
+
+    name: str
+
+    def load(self, device=None):
+        raise NotImplementedError
+
+    def metrics(self, n: int, ema: bool, device=None) -> dict[str, Callable]:
+        raise NotImplementedError
+
+    def score(self, history) -> float:
+        raise NotImplementedError
+
+    def draw_samples(self, trainer, title: str):
+        raise NotImplementedError
+
+    def report(self, trainer, n: int, ema: bool | None, seed: int, inception: bool) -> list[str]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ToyTask(Task):
+    """A toy 2-D mixture (``"ring"`` or ``"grid"``), measured by mode coverage."""
+
+    name: str
+
+    def load(self, device=None):
+        from .datasets import grid, ring
+
+        known = {"ring": ring, "grid": grid}
+        if self.name not in known:
+            raise ValueError(f"unknown toy data {self.name!r}; known: {', '.join(known)}")
+        return known[self.name]()
+
+    def metrics(self, n: int, ema: bool, device=None) -> dict[str, Callable]:
+        from .metrics import mode_coverage
+
+        def coverage(trainer) -> dict[str, float]:
+            result = mode_coverage(trainer.generate(n, seed=SAMPLE_SEED), trainer.data)
+            return {
+                "modes": result.modes_captured,
+                "high_quality": result.high_quality,
+                "reverse_kl": result.reverse_kl,
+            }
+
+        return {"coverage": coverage}
+
+    def score(self, history) -> float:
+        """Minus (modes captured + fraction of high-quality samples): more modes first, then
+        cleaner ones."""
+        return -(history.last("coverage.modes") + history.last("coverage.high_quality"))
+
+    def draw_samples(self, trainer, title: str):
+        from matplotlib.figure import Figure
+
+        from .viz import plot_samples
+
+        fig = Figure(figsize=(5, 5))
+        ax = fig.subplots()
+        plot_samples(trainer.generate(2500, seed=SAMPLE_SEED), trainer.data, ax=ax)
+        ax.set_title(title)
+        return fig
+
+    def report(self, trainer, n: int, ema: bool | None, seed: int, inception: bool) -> list[str]:
+        from .metrics import mode_coverage
+
+        if inception:
+            raise ValueError("--inception measures images; this run is on toy 2-D data")
+        return [str(mode_coverage(trainer.generate(n, ema=ema, seed=seed), trainer.data))]
+
+
+@dataclass(frozen=True)
+class ImageTask(Task):
+    """Fashion-MNIST, measured by FashionNet-FID against the 10,000 test images (for the EMA
+    generator, and for the raw one too when there is an EMA)."""
+
+    name: str = "fashion-mnist"
+
+    def load(self, device=None):
+        from .datasets import ImageSampler, fashion_mnist
+
+        images, labels = fashion_mnist("train")
+        return ImageSampler(images, labels, device=device)
+
+    def metrics(self, n: int, ema: bool, device=None) -> dict[str, Callable]:
+        from .datasets import fashion_mnist
+        from .metrics import FashionNetFeatures, FIDTracker
+
+        test_images, _ = fashion_mnist("test")
+        fid = FIDTracker(test_images, n=n, extractor=FashionNetFeatures(device))
+        callbacks = {"fid": fid}
+        if ema:
+            raw = FIDTracker(test_images, n=n, ema=False)
+            callbacks["fid_no_ema"] = raw.share_real_statistics(fid)
+        return callbacks
+
+    def score(self, history) -> float:
+        """The latest FID."""
+        return history.last("fid")
+
+    def draw_samples(self, trainer, title: str):
+        from matplotlib.figure import Figure
+
+        from .viz import show_images
+
+        fig = Figure(figsize=(8, 8))
+        ax = fig.subplots()
+        show_images(trainer.generate(64, seed=SAMPLE_SEED), nrow=8, ax=ax)
+        ax.set_title(title)
+        return fig
+
+    def report(self, trainer, n: int, ema: bool | None, seed: int, inception: bool) -> list[str]:
+        from .datasets import fashion_mnist
+        from .metrics import FashionNetFeatures, InceptionFeatures, evaluate
+
+        test_images, _ = fashion_mnist("test")
+        extractors = [FashionNetFeatures(trainer.device)]
+        if inception:
+            extractors.append(InceptionFeatures(trainer.device))
+        fake = trainer.generate(n, ema=ema, seed=seed)
+        lines = []
+        for extractor in extractors:
+            m = evaluate(fake, test_images, extractor, n=n, progress=False)
+            line = (
+                f"{extractor.name:11s} FID {m['fid']:8.3f}   "
+                f"KID {m['kid_mean']:.5f} ± {m['kid_std']:.5f}"
+            )
+            if "is_mean" in m:
+                line += f"   IS {m['is_mean']:.3f} ± {m['is_std']:.3f}"
+            line += f"   precision {m['precision']:.3f}   recall {m['recall']:.3f}"
+            lines.append(line)
+        return lines
+
+
+FASHION_MNIST = ImageTask()
+
+_TASKS: dict[str, Task] = {
+    "fashion-mnist": FASHION_MNIST,
+    "ring": ToyTask("ring"),
+    "grid": ToyTask("grid"),
+}
+
+
+def get_task(name: str) -> Task:
+    """The task called ``name`` (``"fashion-mnist"``, ``"ring"``, ``"grid"``)."""
+    try:
+        return _TASKS[name]
+    except KeyError:
+        raise ValueError(f"unknown data {name!r}; known: {', '.join(_TASKS)}") from None
