@@ -68,7 +68,9 @@ class PerModelObjective(Objective):
         return {"models": [part.state_dict() for part in self.parts]}
 
     def load_state_dict(self, state: dict) -> None:
-        for part, s in zip(self.parts, state["models"], strict=True):
+        # {} from a stateless objective (checkpoints before the interface saved no state at all)
+        states = state.get("models", [{}] * len(self.parts))
+        for part, s in zip(self.parts, states, strict=True):
             part.load_state_dict(s)
 
 

@@ -101,6 +101,13 @@ def _parse_settings(pairs: list[str]) -> dict:
     return options
 
 
+def _check_device_option(name: str | None) -> None:
+    if name is not None:
+        from .config import checked_device
+
+        checked_device(name, f"--device {name!r}")
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from .recipes import RECIPES
 
@@ -113,6 +120,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .train import TrainingDiverged
 
     try:
+        _check_device_option(args.device)
         train_recipe(
             args.recipe,
             args.out if args.out is not None else Path("runs") / args.recipe,
@@ -127,12 +135,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
             checkpoint_minutes=args.checkpoint_minutes,
             progress=not args.no_progress,
         )
-    except (ValueError, FileExistsError) as err:
-        print(f"gancourse train: {err}", file=sys.stderr)
-        return 2
     except (DatasetNotFoundError, DatasetCorruptError, TrainingDiverged) as err:
         print(f"gancourse train: {err}", file=sys.stderr)
         return 1
+    except (ValueError, FileExistsError) as err:
+        print(f"gancourse train: {err}", file=sys.stderr)
+        return 2
     except RunInterrupted as err:
         print(f"gancourse train: {err}", file=sys.stderr)
         return 130
@@ -148,18 +156,24 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .datasets.fashion import DatasetCorruptError, DatasetNotFoundError
 
     try:
+        _check_device_option(args.device)
+        if args.n < 2:
+            raise ValueError(f"--n must be at least 2 samples, got {args.n}")
         recipe, trainer = build_from_checkpoint(args.checkpoint, device=args.device)
-    except ValueError as err:
-        print(f"gancourse evaluate: {err}", file=sys.stderr)
-        return 2
     except (DatasetNotFoundError, DatasetCorruptError) as err:
         print(f"gancourse evaluate: {err}", file=sys.stderr)
         return 1
+    except ValueError as err:
+        print(f"gancourse evaluate: {err}", file=sys.stderr)
+        return 2
     ema = False if args.no_ema else None
     which = "EMA generator" if (trainer.G_ema is not None and ema is None) else "generator"
     print(f"{recipe.name}, step {trainer.step:,}, {which}, {args.n:,} samples (seed {args.seed})")
     try:
         lines = recipe.task.report(trainer, args.n, ema, args.seed, inception=args.inception)
+    except (DatasetNotFoundError, DatasetCorruptError) as err:
+        print(f"gancourse evaluate: {err}", file=sys.stderr)
+        return 1
     except (ImportError, FileNotFoundError, ValueError) as err:
         print(f"gancourse evaluate: {err}", file=sys.stderr)
         return 2
@@ -223,7 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", help="default: gancourse.device()")
     train.add_argument(
-        "--set", nargs="+", metavar="KEY=VALUE", help="override recipe options, e.g. width=32"
+        "--set",
+        nargs="+",
+        action="extend",
+        metavar="KEY=VALUE",
+        help="override recipe options, e.g. width=32 (repeatable)",
     )
     train.add_argument("--eval-every", type=int, help="steps between evaluations")
     train.add_argument(

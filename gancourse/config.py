@@ -20,7 +20,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-__all__ = ["PROFILES", "budget", "device", "profile", "seed_everything"]
+__all__ = ["PROFILES", "budget", "checked_device", "device", "profile", "seed_everything"]
 
 PROFILES = ("fast", "full")
 """The run profiles, smallest first."""
@@ -42,39 +42,39 @@ def device() -> torch.device:
     """
     requested = os.environ.get("GANCOURSE_DEVICE", "").strip()
     if requested:
-        try:
-            chosen = torch.device(requested)
-        except RuntimeError as err:
-            raise ValueError(
-                f"GANCOURSE_DEVICE={requested!r} is not a device torch knows "
-                "(use cpu, cuda, cuda:N or mps), or unset it to choose automatically."
-            ) from err
-        if chosen.type == "cuda":
-            if not torch.cuda.is_available():
-                raise RuntimeError(
-                    f"GANCOURSE_DEVICE={requested!r} but CUDA is not available here "
-                    "(no GPU, or a CPU-only torch build). Unset GANCOURSE_DEVICE or set it to cpu."
-                )
-            if chosen.index is not None and chosen.index >= torch.cuda.device_count():
-                raise RuntimeError(
-                    f"GANCOURSE_DEVICE={requested!r} but only {torch.cuda.device_count()} "
-                    "CUDA device(s) exist; use an index below that."
-                )
-        elif chosen.type == "mps" and not _mps_available():
-            raise RuntimeError(
-                f"GANCOURSE_DEVICE={requested!r} but Apple MPS is not available here. "
-                "Unset GANCOURSE_DEVICE or set it to cpu."
-            )
-        elif chosen.type not in ("cpu", "cuda", "mps"):
-            raise ValueError(
-                f"GANCOURSE_DEVICE={requested!r}: the course supports cpu, cuda and mps."
-            )
-        return chosen
+        return checked_device(requested, f"GANCOURSE_DEVICE={requested!r}")
     if torch.cuda.is_available():
         return torch.device("cuda")
     if _mps_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def checked_device(name: str, said: str | None = None) -> torch.device:
+    """The device called ``name`` if it exists here, else a ``ValueError`` saying what to use
+    (``said`` is how the user asked for it, e.g. ``--device 'gpu'``)."""
+    said = said or f"device {name!r}"
+    hint = "use cpu, cuda, cuda:N or mps, or leave it out to choose automatically"
+    try:
+        chosen = torch.device(name)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"{said} is not a device torch knows ({hint})") from err
+    if chosen.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"{said} but CUDA is not available here (no GPU, or a CPU-only torch build); "
+                "use cpu"
+            )
+        if chosen.index is not None and chosen.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"{said} but only {torch.cuda.device_count()} CUDA device(s) exist; "
+                "use an index below that"
+            )
+    elif chosen.type == "mps" and not _mps_available():
+        raise ValueError(f"{said} but Apple MPS is not available here; use cpu")
+    elif chosen.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"{said}: the course supports cpu, cuda and mps")
+    return chosen
 
 
 def seed_everything(seed: int) -> int:

@@ -9,6 +9,9 @@ float32. The stable identities are
 
 Naming: ``d_loss(real_logits, fake_logits)`` and ``g_loss(fake_logits, real_logits=None)``
 (a generator loss that compares with the reals — McGAN, MMD GAN — reads ``real_logits``).
+Two read more than logits: the c-transform losses take the samples too
+(``(real_logits, real, fake)``), and Fisher GAN's critic loss takes its multiplier and returns
+the constraint's gap with the loss.
 The training loop does not call these directly: :mod:`gancourse.objectives` wraps each pair
 into an objective and names it in its registry (:func:`gancourse.objectives.get_loss`).
 """

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 
 import torch
@@ -81,7 +82,11 @@ class Batch:
 
     def _discriminate(self, x: torch.Tensor | None, which: str) -> torch.Tensor:
         if self.D is None or x is None:
-            raise ValueError(f"this batch has no discriminator or no {which} samples to score")
+            raise ValueError(
+                f"this objective reads D's output on the {which} samples, but the batch has "
+                f"{'no discriminator' if self.D is None else f'no {which} samples'}: pass them "
+                f"(e.g. generator_step(z, real=...) for a loss that compares with the reals)"
+            )
         return self.D(x)
 
     @classmethod
@@ -229,22 +234,27 @@ class FisherGAN(Objective):
         self.lam.copy_(state["lam"])
 
 
-def _pair(d_fn: Callable, g_fn: Callable, g_uses_real: bool = False) -> Callable[[], Objective]:
-    def build() -> Objective:
-        return LogitObjective(d_fn, g_fn, g_uses_real)
+@dataclass(frozen=True)
+class _LogitPair:
+    """A registry entry: builds a :class:`LogitObjective` of two formulas when asked for one."""
 
-    return build
+    d_fn: Callable
+    g_fn: Callable
+    g_uses_real: bool = False
+
+    def __call__(self) -> Objective:
+        return LogitObjective(self.d_fn, self.g_fn, self.g_uses_real)
 
 
 LOSSES: dict[str, Callable[..., Objective]] = {
-    "minimax": _pair(L.minimax_d_loss, L.minimax_g_loss),
-    "nonsaturating": _pair(L.minimax_d_loss, L.nonsaturating_g_loss),
-    "hinge": _pair(L.hinge_d_loss, L.hinge_g_loss),
-    "wgan": _pair(L.wgan_d_loss, L.wgan_g_loss),
-    "mcgan-mean": _pair(L.mcgan_mean_d_loss, L.mcgan_mean_g_loss, g_uses_real=True),
-    "mcgan-cov": _pair(L.mcgan_cov_d_loss, L.mcgan_cov_g_loss, g_uses_real=True),
-    "mmd": _pair(L.mmd_d_loss, L.mmd_g_loss, g_uses_real=True),
-    "mmd-gaussian": _pair(L.mmd_gaussian_d_loss, L.mmd_gaussian_g_loss, g_uses_real=True),
+    "minimax": _LogitPair(L.minimax_d_loss, L.minimax_g_loss),
+    "nonsaturating": _LogitPair(L.minimax_d_loss, L.nonsaturating_g_loss),
+    "hinge": _LogitPair(L.hinge_d_loss, L.hinge_g_loss),
+    "wgan": _LogitPair(L.wgan_d_loss, L.wgan_g_loss),
+    "mcgan-mean": _LogitPair(L.mcgan_mean_d_loss, L.mcgan_mean_g_loss, g_uses_real=True),
+    "mcgan-cov": _LogitPair(L.mcgan_cov_d_loss, L.mcgan_cov_g_loss, g_uses_real=True),
+    "mmd": _LogitPair(L.mmd_d_loss, L.mmd_g_loss, g_uses_real=True),
+    "mmd-gaussian": _LogitPair(L.mmd_gaussian_d_loss, L.mmd_gaussian_g_loss, g_uses_real=True),
     "wgan-ctransform": CTransformObjective,
     "fisher": FisherGAN,
 }

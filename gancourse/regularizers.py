@@ -24,6 +24,7 @@ replay.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 
@@ -271,7 +272,15 @@ def gradient_penalty(
         raise ValueError(f"unknown gradient penalty {kind!r}; known: {', '.join(PENALTIES)}")
     if weight is not None:
         options["weight"] = weight
-    return PENALTIES[kind](D, real, fake, generator=generator, jacobian=jacobian, **options)
+    penalty = PENALTIES[kind]
+    try:
+        inspect.signature(penalty).bind(D, real, fake, generator=generator, **options)
+    except TypeError:
+        own = [p for p in inspect.signature(penalty).parameters if p not in ("D", "real", "fake")]
+        raise ValueError(
+            f"the {kind} penalty takes the options {', '.join(own)}; got {', '.join(options)}"
+        ) from None
+    return penalty(D, real, fake, generator=generator, jacobian=jacobian, **options)
 
 
 # ----------------------------------------------------------------------------- critic controls

@@ -142,6 +142,12 @@ def train_recipe(
     The schedule (evaluation, checkpoints, time limit) is the trainer's
     (:meth:`GANTrainer.train`); this function sets the run up and reports.
     """
+    if minutes is not None and not minutes > 0:
+        raise ValueError(f"--minutes must be a positive number, got {minutes}")
+    if not checkpoint_minutes >= 0:
+        raise ValueError(f"--checkpoint-minutes must be >= 0, got {checkpoint_minutes}")
+    if eval_samples < 2:
+        raise ValueError(f"--eval-samples must be at least 2, got {eval_samples}")
     recipe = get_recipe(name)
     out = Path(out_dir)
     checkpoint = out / "checkpoint.pt"

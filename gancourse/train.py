@@ -357,20 +357,23 @@ class GANTrainer(TrainerState):
         ``config.log_every`` steps (the only host-device sync), an evaluation every
         ``eval_every`` steps (:meth:`evaluate`), a checkpoint every ``checkpoint_every`` steps
         and every ``checkpoint_minutes``, and one at the end. With ``measure_ends`` the run is
-        also evaluated where it starts (at step 0) and where it ends (unless stopped)."""
+        also evaluated where it starts (at step 0) and where it ends (unless ``should_stop``
+        interrupted it)."""
         if steps < 0:
             raise ValueError(f"steps must be >= 0, got {steps}")
+        if minutes is not None and not minutes > 0:
+            raise ValueError(f"minutes must be positive, got {minutes}")
         if measure_ends and steps > 0 and self.step == 0 and self.eval_every:
             self.evaluate()  # where it starts from
         end, limit = self.step + steps, None if minutes is None else 60.0 * minutes
-        clock, last_save = time.perf_counter(), time.monotonic()
-        stopped = False
+        clock, last_save, saved_at = time.perf_counter(), time.monotonic(), None
+        interrupted = False
         bar = trange(steps, desc="training", disable=not self.progress, leave=False)
         while self.step < end:
-            if (should_stop is not None and should_stop()) or (
-                limit is not None and self.train_seconds + time.perf_counter() - clock >= limit
-            ):
-                stopped = True
+            if should_stop is not None and should_stop():
+                interrupted = True
+                break
+            if limit is not None and self.train_seconds + time.perf_counter() - clock >= limit:
                 break
             self.train_step()
             bar.update()
@@ -385,24 +388,32 @@ class GANTrainer(TrainerState):
                 clock = self._count_training_time(clock)
                 self.evaluate()
                 clock = time.perf_counter()
-            if self.checkpoint_path and (
-                (self.checkpoint_every and self.step % self.checkpoint_every == 0)
-                or (  # looked at on log steps only: a run of tiny steps does not save each one
-                    self.checkpoint_minutes is not None
-                    and self.step % self.config.log_every == 0
-                    and time.monotonic() - last_save >= 60.0 * self.checkpoint_minutes
-                )
-            ):
+            if self._checkpoint_due(last_save):
+                clock = self._count_training_time(clock)  # saving is not training
                 self.save_checkpoint(self.checkpoint_path)
-                last_save = time.monotonic()
+                last_save, saved_at, clock = time.monotonic(), self.step, time.perf_counter()
         bar.close()
         self._count_training_time(clock)
         self.monitor.check_finite(self.step)
-        if measure_ends and not stopped and self.eval_every and self.step % self.eval_every:
-            self.evaluate()  # the end point
-        if self.checkpoint_path:
+        if measure_ends and not interrupted and self.eval_every and self.step % self.eval_every:
+            self.evaluate()  # the end point (also when the time limit stopped the run)
+            saved_at = None  # the evaluation may have changed the run's metadata (best score)
+        if self.checkpoint_path and saved_at != self.step:
             self.save_checkpoint(self.checkpoint_path)
         return self.history
+
+    def _checkpoint_due(self, last_save: float) -> bool:
+        """Every ``checkpoint_every`` steps, and when ``checkpoint_minutes`` have passed since the
+        last save (looked at on log steps only: a run of tiny steps does not save each one)."""
+        if not self.checkpoint_path:
+            return False
+        if self.checkpoint_every and self.step % self.checkpoint_every == 0:
+            return True
+        return (
+            self.checkpoint_minutes is not None
+            and self.step % self.config.log_every == 0
+            and time.monotonic() - last_save >= 60.0 * self.checkpoint_minutes
+        )
 
     def _count_training_time(self, since: float) -> float:
         """Add the time since ``since`` to ``train_seconds`` (after the device has finished its
@@ -418,7 +429,7 @@ class GANTrainer(TrainerState):
         ``on_evaluate`` hooks.
 
         The trainer's random state is restored afterwards, so measuring a run (with
-        callbacks that call :meth:`generate`) does not change the run being measured.
+        callbacks or hooks that call :meth:`generate`) does not change the run being measured.
         """
         state = self.rng.get_state()
         try:
@@ -427,10 +438,10 @@ class GANTrainer(TrainerState):
                 items = result.items() if isinstance(result, dict) else [("", result)]
                 for key, value in items:
                     self.history.append(f"{name}.{key}" if key else name, self.step, float(value))
+            for hook in self.on_evaluate:
+                hook(self)
         finally:
             self.rng.set_state(state)
-        for hook in self.on_evaluate:
-            hook(self)
 
     @torch.no_grad()
     def generate(self, n: int, ema: bool | None = None, seed: int | None = None) -> torch.Tensor:

@@ -2,13 +2,14 @@
 exit status 2 for a usage error, and nothing in the run folder is lost or overwritten."""
 
 import hashlib
+import shutil
 import warnings
 from pathlib import Path
 
 import pytest
 
 import gancourse.datasets.fashion as fm
-from gancourse.checkpoint import CheckpointError, load_checkpoint
+from gancourse.checkpoint import load_checkpoint
 from gancourse.cli import main
 from gancourse.runs import train_recipe
 from gancourse.train import TrainConfig
@@ -50,12 +51,15 @@ def _one_clear_line(capsys, *phrases: str) -> str:
     return err
 
 
-def _truncated_copy(run_folder: Path, tmp_path: Path) -> Path:
+def _copy(run_folder: Path, tmp_path: Path) -> Path:
     out = tmp_path / "run"
-    out.mkdir()
-    for p in run_folder.iterdir():
-        if p.is_file():
-            (out / p.name).write_bytes(p.read_bytes())
+    shutil.copytree(run_folder, out)
+    assert (out / "samples").is_dir() and (out / "best.pt").is_file()
+    return out
+
+
+def _truncated_copy(run_folder: Path, tmp_path: Path) -> Path:
+    out = _copy(run_folder, tmp_path)
     good = (run_folder / "checkpoint.pt").read_bytes()
     (out / "checkpoint.pt").write_bytes(good[: len(good) // 2])
     return out
@@ -101,6 +105,30 @@ USAGE_ERRORS = {
         ["train", TOY, "--out", "{run}", "--resume", "--set", "width=32"],
         ["was trained with options", "resume without --set"],
     ),
+    "a device that does not exist": (
+        ["train", TOY, "--out", "{new}", "--device", "gpu"],
+        ["--device 'gpu' is not a device torch knows", "use cpu, cuda"],
+    ),
+    "too few samples to evaluate": (
+        ["train", TOY, "--out", "{new}", "--eval-samples", "0"],
+        ["--eval-samples must be at least 2, got 0"],
+    ),
+    "a negative time limit": (
+        ["train", TOY, "--out", "{new}", "--minutes", "-1"],
+        ["--minutes must be a positive number, got -1.0"],
+    ),
+    "a negative checkpoint interval": (
+        ["train", TOY, "--out", "{new}", "--checkpoint-minutes", "-5"],
+        ["--checkpoint-minutes must be >= 0, got -5.0"],
+    ),
+    "evaluating with no samples": (
+        ["evaluate", "{run}/checkpoint.pt", "--n", "0"],
+        ["--n must be at least 2"],
+    ),
+    "evaluating on a device that does not exist": (
+        ["evaluate", "{run}/checkpoint.pt", "--device", "cuda:7"],
+        ["--device 'cuda:7'"],
+    ),
     "evaluating a missing checkpoint": (
         ["evaluate", "{run}/nothing.pt"],
         ["no checkpoint at"],
@@ -111,11 +139,7 @@ USAGE_ERRORS = {
 @pytest.mark.parametrize("case", sorted(USAGE_ERRORS))
 def test_usage_errors_give_one_clear_line_and_status_2(case, run_folder, tmp_path, capsys):
     argv, phrases = USAGE_ERRORS[case]
-    run = tmp_path / "run"
-    run.mkdir()
-    for p in run_folder.iterdir():
-        if p.is_file():
-            (run / p.name).write_bytes(p.read_bytes())
+    run = _copy(run_folder, tmp_path)
     before = _snapshot(run)
     argv = [a.replace("{run}", str(run)).replace("{new}", str(tmp_path / "new")) for a in argv]
     assert main([*argv, "--no-progress"] if argv[0] == "train" else argv) == 2
@@ -151,7 +175,33 @@ def test_the_intact_checkpoint_still_evaluates(run_folder, capsys):
 def test_load_checkpoint_names_the_file():
     with pytest.raises(FileNotFoundError, match="no checkpoint at"):
         load_checkpoint("/nonexistent/c.pt")
-    assert issubclass(CheckpointError, ValueError)
+
+
+def test_a_corrupt_dataset_is_exit_status_1_not_a_usage_error(monkeypatch, tmp_path, capsys):
+    # files that claim to be gzip and are not: the data is damaged, the command line is fine
+    for name in (
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ):
+        (tmp_path / f"{name}.gz").write_bytes(b"\x1f\x8b" + b"damaged" * 10)
+    monkeypatch.setenv("GANCOURSE_DATA", str(tmp_path))
+    argv = ["train", "dcgan-nsgan-fmnist", "--out", str(tmp_path / "run"), "--no-progress"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "is not a readable gzip file" in err.splitlines()[0]
+    assert not (tmp_path / "run").exists()
+
+
+def test_repeated_set_options_add_up(tmp_path):
+    from gancourse.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["train", TOY, "--set", "width=16", "--set", "loss='hinge'", "batch_size=32"]
+    )
+    assert args.set == ["width=16", "loss='hinge'", "batch_size=32"]
 
 
 @pytest.mark.parametrize(

@@ -66,14 +66,14 @@ def test_device_override_to_cpu(monkeypatch):
 def test_device_override_to_missing_cuda_is_an_error(monkeypatch):
     monkeypatch.setenv("GANCOURSE_DEVICE", "cuda")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(RuntimeError, match="CUDA is not available"):
+    with pytest.raises(ValueError, match="CUDA is not available"):
         config.device()
 
 
 def test_device_override_to_missing_mps_is_an_error(monkeypatch):
     monkeypatch.setenv("GANCOURSE_DEVICE", "mps")
     monkeypatch.setattr(config, "_mps_available", lambda: False)
-    with pytest.raises(RuntimeError, match="MPS is not available"):
+    with pytest.raises(ValueError, match="MPS is not available"):
         config.device()
 
 

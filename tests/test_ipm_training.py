@@ -92,6 +92,7 @@ def test_critic_controls_errors_and_repr():
     )
 
 
+@pytest.mark.slow  # tens of seconds: left out of `make mutation` (-m 'not slow')
 def test_wgan_gp_covers_the_ring():
     """The seeded WGAN-GP toy recipe: n_critic 2, Adam(1e-3, (0.5, 0.9)), lambda 0.1, 1,500 steps
     (measured 8/8 modes and 48-59% high quality for seeds 0-2)."""

@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -158,6 +159,33 @@ def test_mcgan_mean_and_covariance_matching_closed_forms():
     assert mcgan_cov_g_loss(fake, real).item() == pytest.approx(8.0, rel=1e-6)
 
 
+def test_mcgan_covariance_distance_against_numpy():
+    # non-zero means on both sides and different second moments: a sign error in either term
+    # changes the value (the closed-form example above is symmetric enough to hide one)
+    g = torch.Generator().manual_seed(3)
+    real = torch.randn(40, 3, generator=g, dtype=torch.float64) + torch.tensor([1.0, -2.0, 0.5])
+    fake = 0.5 * torch.randn(30, 3, generator=g, dtype=torch.float64) + torch.tensor(
+        [0.3, 1.0, 2.0]
+    )
+    r, f = real.numpy(), fake.numpy()
+    expected = (
+        np.linalg.norm(r.mean(0) - f.mean(0))
+        + np.linalg.svd(r.T @ r / len(r) - f.T @ f / len(f), compute_uv=False).sum()
+    )
+    assert mcgan_cov_g_loss(fake, real).item() == pytest.approx(expected, rel=1e-10)
+    assert mcgan_cov_d_loss(real, fake).item() == pytest.approx(-expected, rel=1e-10)
+
+
+def test_feature_losses_take_one_output_per_sample_as_a_vector():
+    # a critic with one output may return [B] or [B, 1]: both are one feature
+    real, fake = torch.tensor([1.0, 3.0, 2.0]), torch.tensor([0.0, -1.0])
+    assert mcgan_mean_g_loss(fake, real).item() == pytest.approx(2.0 + 0.5)
+    assert mcgan_mean_g_loss(fake[:, None], real[:, None]).item() == pytest.approx(2.5)
+    assert mmd_g_loss(fake, real).item() == pytest.approx(
+        mmd_g_loss(fake[:, None], real[:, None]).item()
+    )
+
+
 def test_mcgan_mean_distance_is_the_supremum_over_unit_directions():
     # d_mu = sup_{||v|| <= 1} <v, mu(P) - mu(Q)>: the package's closed form against a dense
     # search over the unit circle (the grid's worst angle, pi/3600, costs 4e-7 relatively)
@@ -236,6 +264,17 @@ def test_mmd_is_near_zero_for_one_distribution_and_positive_for_two():
     a, b = torch.randn(400, 3, generator=g), torch.randn(400, 3, generator=g)
     assert abs(mmd2(a, b).item()) < 0.01
     assert mmd2(a, b + 2.0).item() > 0.1  # 20 times the same-distribution level
+
+
+def test_fisher_critic_loss_on_asymmetric_logits():
+    # L_F = E + lam (1 - Omega) - rho/2 (1 - Omega)^2, by plain arithmetic
+    real, fake, lam, rho = [1.0, 3.0], [0.5, -1.5], 0.3, 0.2
+    e = sum(real) / 2 - sum(fake) / 2
+    omega = 0.5 * (sum(v * v for v in real) / 2 + sum(v * v for v in fake) / 2)
+    expected = -(e + lam * (1 - omega) - rho / 2 * (1 - omega) ** 2)
+    loss, gap = fisher_d_loss(torch.tensor(real), torch.tensor(fake), lam=lam, rho=rho)
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    assert gap.item() == pytest.approx(1 - omega, rel=1e-6)
 
 
 def test_fisher_critic_loss_by_hand():

@@ -17,6 +17,7 @@ def test_shipped_weights_are_small_and_record_their_training():
     assert state["test_accuracy"] >= 0.92 and state["seed"] == 0
 
 
+@pytest.mark.slow  # tens of seconds: left out of `make mutation` (-m 'not slow')
 def test_fashionnet_reaches_92_percent_on_the_test_split(fashion_folder):
     images, labels = fashion_mnist("test")
     assert accuracy(load_fashionnet("cpu"), images, labels) >= 0.92

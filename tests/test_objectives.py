@@ -64,12 +64,12 @@ def test_registry_errors_say_what_is_known():
 def test_logit_objectives_are_the_formulas_on_the_logits():
     real, fake = torch.tensor([1.0, -2.0, 0.5]), torch.tensor([0.3, 4.0, -1.0])
     batch = Batch.of_logits(real, fake)
-    d, ns = get_loss("nonsaturating"), get_loss("minimax")
-    assert d.d_loss(batch).item() == pytest.approx(
-        (F.softplus(-real).mean() + F.softplus(fake).mean()).item()
-    )
-    assert d.g_loss(batch).item() == pytest.approx(F.softplus(-fake).mean().item())
-    assert ns.g_loss(batch).item() == pytest.approx(-F.softplus(fake).mean().item())
+    nsgan, mmgan = get_loss("nonsaturating"), get_loss("minimax")
+    bce = F.softplus(-real).mean() + F.softplus(fake).mean()
+    assert nsgan.d_loss(batch).item() == pytest.approx(bce.item())
+    assert mmgan.d_loss(batch).item() == pytest.approx(bce.item())
+    assert nsgan.g_loss(batch).item() == pytest.approx(F.softplus(-fake).mean().item())
+    assert mmgan.g_loss(batch).item() == pytest.approx(-F.softplus(fake).mean().item())
     assert get_loss("wgan").d_loss(batch).item() == pytest.approx(
         (fake.mean() - real.mean()).item()
     )
@@ -90,16 +90,20 @@ def test_batch_scores_each_side_once_and_only_when_read():
 
 
 def test_batch_without_samples_says_so():
-    with pytest.raises(ValueError, match="no real samples"):
+    with pytest.raises(ValueError, match="on the real samples, but the batch has no real samples"):
         get_loss("mmd").g_loss(Batch(mlp_discriminator(2), None, torch.randn(4, 2)))
+    trainer = small_trainer(get_loss("mmd"))
+    with pytest.raises(ValueError, match=r"generator_step\(z, real=...\)"):
+        trainer.generator_step()  # a loss that compares with the reals needs them
 
 
 def test_rows_cut_samples_labels_and_logits_alike():
     D = CountingD(nn.Identity())
     real, fake = torch.arange(6.0)[:, None], -torch.arange(6.0)[:, None]
     labels = torch.arange(6)
-    rows = Batch(D, real, fake, real_labels=labels).rows(3)
+    rows = Batch(D, real, fake, real_labels=labels, fake_labels=labels.flip(0)).rows(3)
     assert [r.real_labels.tolist() for r in rows] == [[0, 1], [2, 3], [4, 5]]
+    assert [r.fake_labels.tolist() for r in rows] == [[5, 4], [3, 2], [1, 0]]
     assert rows[1].fake_logits.flatten().tolist() == [-2.0, -3.0]
     assert rows[2].real.flatten().tolist() == [4.0, 5.0]
     _ = [r.real_logits for r in rows]
@@ -123,9 +127,20 @@ def test_fisher_multiplier_update_rule_and_state():
     assert fresh.lam.item() == pytest.approx(0.5)
 
 
+def test_fisher_defaults_and_an_update_before_any_critic_loss():
+    fisher = get_loss("fisher")
+    assert fisher.rho == 1e-6  # the default multiplier step
+    fisher.update()  # no critic loss yet: the constraint is 0, lambda stays 0
+    assert fisher.lam.item() == 0.0
+
+
 def test_a_stateless_objective_refuses_someone_elses_state():
     get_loss("hinge").load_state_dict({})
-    with pytest.raises(ValueError, match="has no state.*another objective"):
+    message = (
+        r"^LogitObjective has no state, but was given \['lam'\]: "
+        r"the checkpoint was written with another objective$"
+    )
+    with pytest.raises(ValueError, match=message):
         get_loss("hinge").load_state_dict({"lam": torch.zeros(())})
 
 

@@ -6,11 +6,17 @@ from torch import nn
 
 from gancourse.nets import mlp_discriminator
 from gancourse.regularizers import (
+    PENALTIES,
     GradientNormalized,
+    Penalty,
     PiecewiseGradientNormalized,
     gradient_penalty,
     input_gradient_norms,
+    interpolates,
+    r2_penalty,
     weight_clipping,
+    wgan_div_penalty,
+    wgan_gp_penalty,
 )
 
 
@@ -384,3 +390,78 @@ def test_multi_output_penalty_matches_finite_differences_and_trains():
 
 
 # ------------------------------------------------------------------ convolutions
+
+
+# ----------------------------------------------------------------------------- what mutation testing asked for
+def _tanh_critic(out_features=1, seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, out_features))
+
+
+@pytest.mark.parametrize("kind", sorted(PENALTIES))
+@pytest.mark.parametrize("features", [1, 3])
+def test_penalties_draw_only_from_the_generator_they_are_given(kind, features):
+    D = _tanh_critic(features)
+    real, fake = torch.randn(16, 2), torch.randn(16, 2) + 1
+    values = []
+    for global_seed in (1, 2):  # torch's global stream differs; the given generator does not
+        torch.manual_seed(global_seed)
+        gen = torch.Generator().manual_seed(5)
+        values.append(gradient_penalty(D, real, fake, kind=kind, generator=gen).item())
+    assert values[0] == values[1]
+
+
+@pytest.mark.parametrize("kind", sorted(PENALTIES))
+def test_each_penalty_function_has_its_documented_default_weight(kind):
+    D = _tanh_critic()
+    real, fake = torch.randn(16, 2), torch.randn(16, 2) + 1
+    direct = PENALTIES[kind](D, real, fake, generator=torch.Generator().manual_seed(3))
+    defaults = {"wgan-gp": 10.0, "dragan": 10.0, "r1": 10.0, "r2": 10.0, "wgan-div": 2.0}
+    one = gradient_penalty(
+        D, real, fake, kind, weight=1.0, generator=torch.Generator().manual_seed(3)
+    )
+    assert direct.item() == pytest.approx(defaults[kind] * one.item(), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("function", "message"),
+    [
+        (wgan_gp_penalty, "the wgan-gp penalty needs the fake batch"),
+        (r2_penalty, "the r2 penalty needs the fake batch"),
+        (wgan_div_penalty, "the wgan-div penalty needs the fake batch"),
+    ],
+)
+def test_penalties_that_need_fakes_say_so(function, message):
+    with pytest.raises(ValueError, match=f"^{message}: pass fake=G\\(z\\).detach\\(\\)$"):
+        function(_tanh_critic(), torch.randn(4, 2), None)
+    with pytest.raises(ValueError, match="^interpolating needs the fake batch"):
+        interpolates(torch.randn(4, 2), None)
+
+
+def test_penalty_option_errors_name_the_options():
+    D, x = _tanh_critic(), torch.randn(4, 2)
+    message = r"^the r1 penalty takes the options weight, generator, jacobian; got power$"
+    with pytest.raises(ValueError, match=message):
+        gradient_penalty(D, x, kind="r1", power=3)
+    known = "wgan-gp, dragan, r1, r2, wgan-div"
+    with pytest.raises(ValueError, match=f"^unknown gradient penalty 'gp'; known: {known}$"):
+        gradient_penalty(D, x, x, kind="gp")
+    with pytest.raises(ValueError, match=f"^unknown penalty 'gp'; known: {known}$"):
+        Penalty("gp")
+
+
+def test_a_critic_with_one_output_as_a_vector_is_a_scalar_critic():
+    D = _tanh_critic()
+    flat = nn.Sequential(D, nn.Flatten(0))  # [B] instead of [B, 1]
+    x = torch.randn(8, 2)
+    torch.testing.assert_close(input_gradient_norms(flat, x), input_gradient_norms(D, x))
+
+
+def test_the_projected_jacobian_penalty_is_differentiable_in_the_critic():
+    D = _tanh_critic(3)
+    gradient_penalty(
+        D, torch.randn(8, 2), kind="r1", generator=torch.Generator().manual_seed(0)
+    ).backward()
+    # every weight moves the penalty (the last bias shifts D, not its slope)
+    weights = [p for name, p in D.named_parameters() if name.endswith("weight")]
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in weights)

@@ -92,6 +92,9 @@ def test_time_limit_stops_the_run(tmp_path):
     trainer = train_recipe(TOY, tmp_path, steps=100_000, minutes=0.02, eval_every=10_000, **QUIET)
     assert 0 < trainer.step < 100_000
     assert trainer.train_seconds >= 1.2
+    # the time limit is not an interruption: the end point is measured and saved
+    assert trainer.history.steps("coverage.modes") == [0, trainer.step]
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == trainer.step
 
 
 def _start(args):

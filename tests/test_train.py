@@ -73,7 +73,7 @@ class RecordSteps(CriticControl):
         weight_clipping(D, 0.01)
 
 
-def test_n_critic_and_after_d_step_hook():
+def test_n_critic_and_a_control_after_every_d_step():
     trainer = small_trainer(n_critic=3)
     record = RecordSteps(trainer)
     trainer.controls = (record,)
@@ -168,7 +168,7 @@ def test_merged_step_equals_a_hand_computed_sgd_step():
         assert torch.allclose(stepped, expected, rtol=0, atol=1e-12)
 
 
-def test_merged_step_calls_after_d_step_once_per_step():
+def test_merged_step_runs_the_controls_once_per_step():
     trainer = small_trainer(merged=True)
     record = RecordSteps(trainer)
     trainer.controls = (record,)
@@ -323,6 +323,7 @@ def test_callbacks_are_recorded_every_eval_steps():
     )
 
 
+@pytest.mark.slow  # tens of seconds: left out of `make mutation` (-m 'not slow')
 def test_ring_bar_plain_nsgan_covers_the_ring():
     """The issue's bar: the default toy recipe, 3 seeds, fast profile (2,000 steps): all 8
     modes and >= 40% high-quality samples in at least 2 of 3 seeds."""
@@ -342,3 +343,32 @@ def test_cuda_graph_is_ignored_off_cuda_and_refused_by_its_class():
     assert trainer.graphed_step is None  # CPU: the eager step, same arithmetic
     with pytest.raises(ValueError, match="CUDA graphs need a CUDA device, got cpu"):
         CUDAGraphStep(trainer.update, trainer.optimizers.values(), "cpu")
+
+
+def test_a_step_called_without_inputs_draws_them_from_the_trainers_stream():
+    # discriminator_step() is what a learner calls by hand: it draws a batch_size real batch and
+    # z batch from trainer.rng, exactly the draws it would be given
+    for merged in (False, True):
+        drawn, given = small_trainer(merged=merged), small_trainer(merged=merged)
+        real, z = given.sample_real(32), given.sample_latent(32)
+        step = "merged_step" if merged else "discriminator_step"
+        loss_drawn = getattr(drawn, step)()
+        loss_given = getattr(given, step)(real, z)
+        torch.testing.assert_close(loss_drawn, loss_given)
+        assert torch.equal(drawn.rng.get_state(), given.rng.get_state())
+
+
+def test_gradient_norm_of_a_module_without_gradients_is_zero():
+    from gancourse.train import _grad_norm
+
+    assert _grad_norm(nn.Linear(2, 2)).item() == 0.0
+
+
+def test_on_evaluate_hooks_see_the_trainer_after_the_metrics():
+    seen = []
+    trainer = small_trainer()
+    trainer.callbacks = {"answer": lambda t: 42.0}
+    trainer.on_evaluate = [lambda t: seen.append((t.step, t.history.last("answer")))]
+    trainer.eval_every = 5
+    trainer.train(10)
+    assert seen == [(5, 42.0), (10, 42.0)]
