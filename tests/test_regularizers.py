@@ -7,9 +7,11 @@ from torch import nn
 from gancourse.nets import mlp_discriminator
 from gancourse.regularizers import (
     PENALTIES,
+    Clip,
     GradientNormalized,
     Penalty,
     PiecewiseGradientNormalized,
+    critic_controls,
     gradient_penalty,
     input_gradient_norms,
     interpolates,
@@ -465,3 +467,57 @@ def test_the_projected_jacobian_penalty_is_differentiable_in_the_critic():
     # every weight moves the penalty (the last bias shifts D, not its slope)
     weights = [p for name, p in D.named_parameters() if name.endswith("weight")]
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in weights)
+
+
+@pytest.mark.parametrize("kind", sorted(PENALTIES))
+def test_exact_jacobian_penalties_of_a_linear_feature_map_are_closed_forms(kind):
+    # D(x) = W x with W 3 x 2: J = W everywhere, ||J||_F exact; the projected estimate is not
+    W = torch.tensor([[1.0, 2.0], [0.5, -1.0], [0.0, 3.0]], dtype=torch.float64)
+    D = nn.Linear(2, 3, bias=False).double()
+    with torch.no_grad():
+        D.weight.copy_(W)
+    real = torch.randn(16, 2, dtype=torch.float64)
+    fake = torch.randn(16, 2, dtype=torch.float64) + 1
+    f = W.norm().item()  # Frobenius norm
+    expected = {
+        "wgan-gp": 10 * (f - 1) ** 2,
+        "dragan": 10 * (f - 1) ** 2,
+        "r1": 0.5 * 10 * f**2,
+        "r2": 0.5 * 10 * f**2,
+        "wgan-div": 2 * f**6,
+    }[kind]
+    value = PENALTIES[kind](
+        D, real, fake, jacobian="exact", generator=torch.Generator().manual_seed(0)
+    )
+    assert value.item() == pytest.approx(expected, rel=1e-10)
+    projected = PENALTIES[kind](D, real, fake, generator=torch.Generator().manual_seed(0))
+    assert projected.item() != pytest.approx(expected, rel=1e-3)  # the check can fail
+
+
+def test_penalty_control_applies_its_weight_and_scale():
+    D, real, fake = _tanh_critic(), torch.randn(8, 2), torch.randn(8, 2)
+    torch.manual_seed(0)
+    one = gradient_penalty(D, real, fake, kind="r1", weight=1.0)
+    torch.manual_seed(0)
+    assert Penalty("r1", weight=0.5, scale=2.0).penalty(D, real, fake).item() == pytest.approx(
+        one.item()
+    )
+    torch.manual_seed(0)
+    assert Penalty("r1", weight=0.5).penalty(D, real, fake).item() == pytest.approx(
+        0.5 * one.item()
+    )
+
+
+def test_controls_refuse_zero_and_name_what_they_need():
+    with pytest.raises(ValueError, match="clipping bound must be a positive number, got 0"):
+        Clip(0)
+    with pytest.raises(ValueError, match="K and epsilon must be positive"):
+        PiecewiseGradientNormalized(_tanh_critic(), epsilon=0.0)
+    with pytest.raises(
+        ValueError, match="^penalty_weight needs a penalty: name one with penalty=...$"
+    ):
+        critic_controls(penalty_weight=1.0)
+    with pytest.raises(
+        ValueError, match=r"wrap a scalar critic \(a feature map has a Jacobian, not a gradient\)$"
+    ):
+        GradientNormalized(_tanh_critic(3))(torch.randn(4, 2))
