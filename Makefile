@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.gancourse-installed
 OUT    ?= build/course
 
-.PHONY: help setup data course notebooks test test-package test-notebooks test-gpu lab lint mutation clean
+.PHONY: help setup data course notebooks assignments test test-package test-notebooks test-gpu lab lint mutation clean
 
 help:
 	@echo "make course          execute every notebook into $(OUT)/ (HTML + index.html)"
@@ -16,6 +16,7 @@ help:
 	@echo "make lab             open JupyterLab on notebooks/"
 	@echo "make lint            ruff on the package, the tests and the notebooks"
 	@echo "make notebooks       re-execute the notebooks in place, to commit them with outputs"
+	@echo "make assignments     student notebooks + autograder bundles → build/assignments (and student/)"
 	@echo "make test-gpu        the GPU-marked tests (on a CUDA machine)"
 	@echo "make mutation        mutation testing of the core modules (slow; not in CI)"
 
@@ -49,6 +50,11 @@ course: data
 
 notebooks: data
 	$(PY) -m gancourse course --out build/notebooks --in-place
+
+# Student versions and autograder bundles from the solution notebooks (otter-grader), and the
+# student copies the README's Colab links open (student/, committed; CI checks it is current).
+assignments: setup
+	$(PY) -m gancourse assignments build --out build/assignments --publish student
 
 test: test-package test-notebooks
 

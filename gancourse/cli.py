@@ -7,6 +7,8 @@
     gancourse train --list
     gancourse evaluate CHECKPOINT [--n N] [--inception] [--no-ema]
     gancourse train-classifier [--epochs N] [--seed S] [--out FILE]
+    gancourse assignments build [--only NN …] [--out DIR] [--publish DIR]
+    gancourse assignments grade SUBMISSIONS [--autograder DIR] [--out FILE] [--timeout S]
 
 Exit status: 0 on success, 1 when the data is missing/corrupt, a notebook failed or a training
 run diverged, 2 for a usage error, 130 when a training run was interrupted (and saved).
@@ -196,6 +198,34 @@ def _cmd_train_classifier(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_assignments(args: argparse.Namespace) -> int:
+    from . import assignments
+
+    try:
+        if args.action == "build":
+            written = assignments.build(args.out, only=args.only, source=args.notebooks)
+            for student in written:
+                print(f"{student}  (+ {student.parent.parent / 'autograder'})")
+            print(f"{len(written)} student notebooks and autograder bundles in {args.out}")
+            if args.publish:
+                copied = assignments.publish_students(args.out, args.publish)
+                print(f"student notebooks copied to {args.publish}/ ({len(copied)} folders)")
+            return 0
+        rows = assignments.grade(args.submissions, args.autograder, args.out, timeout=args.timeout)
+    except (ValueError, RuntimeError, FileNotFoundError) as err:
+        print(f"gancourse assignments {args.action}: {err}", file=sys.stderr)
+        return 2
+    totals: dict[str, list[float]] = {}
+    for row in rows:
+        total = totals.setdefault(row.submission, [0.0, 0.0])
+        total[0] += row.points
+        total[1] += row.possible
+    for submission, (points, possible) in totals.items():
+        print(f"{submission}: {points:g} / {possible:g}")
+    print(f"grades of {len(totals)} submissions in {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gancourse", description="The GAN course: data, notebooks, training and evaluation."
@@ -270,6 +300,33 @@ def build_parser() -> argparse.ArgumentParser:
     clf.add_argument("--device", help="default: gancourse.device()")
     clf.add_argument("--out", type=Path, help="default: the weights file shipped in the package")
     clf.set_defaults(func=_cmd_train_classifier)
+
+    assign = sub.add_parser(
+        "assignments", help="student notebooks and autograder bundles; grade submissions"
+    )
+    actions = assign.add_subparsers(dest="action", metavar="ACTION", required=True)
+    build = actions.add_parser("build", help="write student notebooks and autograder bundles")
+    build.add_argument("--only", nargs="+", metavar="NN", help="only these notebook numbers")
+    build.add_argument("--out", type=Path, default=Path("build/assignments"), help="output folder")
+    build.add_argument("--notebooks", type=Path, help="solution notebooks (default: the repo's)")
+    build.add_argument(
+        "--publish",
+        type=Path,
+        metavar="DIR",
+        help="also copy the student versions to DIR/NN_topic/",
+    )
+    grade = actions.add_parser("grade", help="grade a folder of submitted notebooks into a CSV")
+    grade.add_argument(
+        "submissions", type=Path, help="folder of submitted .ipynb (searched deeply)"
+    )
+    grade.add_argument(
+        "--autograder", type=Path, default=Path("build/assignments"), help="what `build` wrote"
+    )
+    grade.add_argument("--out", type=Path, default=Path("grades.csv"), help="the CSV to write")
+    grade.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds allowed per submission"
+    )
+    assign.set_defaults(func=_cmd_assignments)
     return parser
 
 

@@ -20,12 +20,70 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 __all__ = [
+    "REPOSITORY",
+    "colab_setup_cell",
     "NotebookResult",
     "default_notebooks_dir",
     "find_notebooks",
     "run_course",
     "run_notebook",
 ]
+
+
+# The course's repository, stated once: the notebooks' Colab set-up cells, the student
+# notebooks' test downloads and the README's "Open in Colab" links must all use it
+# (tests/test_assignments.py checks that they do).
+REPOSITORY = "https://github.com/gancourse/gancourse"
+RAW_STUDENT_URL = (
+    REPOSITORY.replace("https://github.com/", "https://raw.githubusercontent.com/")
+    + "/main/student"
+)
+
+# otter-grader asks for ipywidgets 8, which Colab's tqdm cannot render: on Colab it is installed
+# without its dependencies, plus the few its `grader.check` needs (checked against ipywidgets 7.7).
+_OTTER_ON_COLAB = (
+    '"otter-grader>=6.1,<8", "fica>=0.4.1", "ipylab>=1,<2", "python-frontmatter", "jupytext", '
+    '"wrapt<2", "dill"'
+)
+
+
+def colab_setup_cell(assignment: str | None = None, questions: list[str] | None = None) -> str:
+    """The first cell of every notebook: on Colab it installs the course package (with the
+    Inception extra on a GPU runtime, leaving Colab's torch and ipywidgets alone); elsewhere it
+    does nothing. For a student notebook (``assignment`` given) it also installs otter-grader
+    and fetches the notebook's test files from the repository's ``student/`` folder."""
+    lines = [
+        "# Set-up cell. On Google Colab it installs the course package (a minute); anywhere else it",
+        "# does nothing, because `make course` / `make lab` already installed it.",
+        "# To choose the run profile, set it here, before gancourse is imported:",
+        '#   import os; os.environ["GANCOURSE_PROFILE"] = "fast"   # or "full" (the default on a GPU)',
+        "import sys",
+        "",
+        'if "google.colab" in sys.modules:',
+        "    import shutil",
+        "    import subprocess",
+        "",
+        f'    COURSE_REPO = "{REPOSITORY}"  # the course\'s repository',
+        "    # Inception features for FID only where a GPU can use them; Colab's torch stays",
+        '    extras = "[inception]" if shutil.which("nvidia-smi") else ""',
+        '    pip = [sys.executable, "-m", "pip", "install", "-q"]',
+        '    subprocess.run([*pip, f"gancourse{extras} @ git+{COURSE_REPO}"], check=True)',
+    ]
+    if assignment is not None:
+        names = ", ".join(f'"{q}"' for q in questions or [])
+        lines += [
+            "    # the checks of the exercises: otter-grader and this notebook's test files",
+            f'    subprocess.run([*pip, "--no-deps", {_OTTER_ON_COLAB}], check=True)',
+            "    import os",
+            "    import urllib.request",
+            "",
+            '    os.makedirs("tests", exist_ok=True)',
+            f"    for question in [{names}]:",
+            "        urllib.request.urlretrieve(",
+            f'            f"{RAW_STUDENT_URL}/{assignment}/tests/{{question}}.py", f"tests/{{question}}.py"',
+            "        )",
+        ]
+    return "\n".join(lines)
 
 
 @dataclass

@@ -1,0 +1,459 @@
+"""The exercises' checks: each accepts a right answer and rejects a catalogue of known-wrong ones.
+
+A check that accepts any entry of its catalogue is a defect (issue 13): learners would be told
+a bug is right. Every entry also pins the words of the message, so that a wrong answer is told
+*what* is wrong. The right answers are written here independently of the package where the
+formula is short, so a check that merely compared the package with itself would still fail.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gancourse import checks, losses, theory
+from gancourse.checks import ExerciseFailed
+
+# ---------------------------------------------------------------------------------------------
+# right answers, written independently
+
+
+def d_loss(real, fake):
+    return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+
+def optimal_d(p_data, p_g):
+    total = p_data + p_g
+    return torch.where(total > 0, p_data / torch.where(total > 0, total, 1.0), 0.5)
+
+
+def js(p, q, x):
+    m = (p + q) / 2
+    f = (
+        0.5 * torch.xlogy(p, p)
+        - 0.5 * torch.xlogy(p, m)
+        + 0.5 * torch.xlogy(q, q)
+        - 0.5 * torch.xlogy(q, m)
+    )
+    return torch.trapezoid(f, x)
+
+
+def kl(p, q, x):
+    if bool(((p > 0) & (q == 0)).any()):
+        return math.inf
+    return torch.trapezoid(torch.xlogy(p, p) - torch.xlogy(p, q), x)
+
+
+def ns_g(fake):
+    return F.softplus(-fake).mean()
+
+
+def d_step(D, real, fake):
+    return d_loss(D(real), D(fake.detach()))
+
+
+def side(n, k, s, p):
+    return (n - 1) * s - 2 * p + k
+
+
+def slerp(z0, z1, t):
+    cos = (z0 @ z1 / (z0.norm() * z1.norm())).clamp(-1, 1)
+    omega = torch.arccos(cos)
+    if torch.sin(omega).abs() < 1e-7:
+        return (1 - t) * z0 + t * z1
+    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+
+
+def clip(module, c):
+    with torch.no_grad():
+        for p in module.parameters():
+            p.clamp_(-c, c)
+
+
+def gp(D, real, fake, eps):
+    x = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    return 10 * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def power(W, u, iters):
+    for _ in range(iters):
+        v = W.T @ u
+        v = v / v.norm()
+        u = W @ v
+        u = u / u.norm()
+    return u @ W @ v
+
+
+def mmd(x, y, kernel):
+    m, n = len(x), len(y)
+    kxx, kyy = kernel(x, x), kernel(y, y)
+    return (
+        (kxx.sum() - kxx.trace()) / (m * (m - 1))
+        + (kyy.sum() - kyy.trace()) / (n * (n - 1))
+        - 2 * kernel(x, y).mean()
+    )
+
+
+def _sqrtm(a):
+    w, v = torch.linalg.eigh(a)
+    return (v * w.clamp(min=0).sqrt()) @ v.T
+
+
+def fid(mu1, s1, mu2, s2):
+    r = _sqrtm(s1)
+    return (mu1 - mu2) @ (mu1 - mu2) + s1.trace() + s2.trace() - 2 * _sqrtm(r @ s2 @ r).trace()
+
+
+def _radii(x, k):
+    return torch.cdist(x, x).kthvalue(k + 1, dim=1).values
+
+
+def pr(real, fake, k):
+    precision = (torch.cdist(fake, real) <= _radii(real, k)).any(dim=1).double().mean()
+    recall = (torch.cdist(real, fake) <= _radii(fake, k)).any(dim=1).double().mean()
+    return float(precision), float(recall)
+
+
+RIGHT = {
+    "discriminator_loss": d_loss,
+    "optimal_discriminator": optimal_d,
+    "js_divergence": js,
+    "kl_divergence": kl,
+    "nonsaturating_g_loss": ns_g,
+    "discriminator_step_loss": d_step,
+    "conv_transpose_side": side,
+    "slerp": slerp,
+    "clip_weights": clip,
+    "wgan_gp_penalty": gp,
+    "power_iteration": power,
+    "mmd2_unbiased": mmd,
+    "fid_from_statistics": fid,
+    "precision_recall": pr,
+}
+
+
+def test_every_check_has_a_right_answer_and_mutants():
+    assert set(RIGHT) == set(checks.__all__) - {"ExerciseFailed"}
+    assert {name for name, _, _ in WRONG} == set(RIGHT)
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT))
+def test_check_accepts_the_right_answer(name, capsys):
+    getattr(checks, name)(RIGHT[name])
+    assert capsys.readouterr().out.startswith(f"✓ {name}: ")
+
+
+# ---------------------------------------------------------------------------------------------
+# the catalogue of known-wrong answers: (check, wrong function, words the message must contain)
+
+
+def _stub(*args):
+    raise NotImplementedError
+
+
+def _mmgan_g(fake):
+    return -F.softplus(fake).mean()
+
+
+def _wrong_clip_no_bias(module, c):
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if "weight" in name:
+                p.clamp_(-c, c)
+
+
+def _wrong_clip_out_of_place(module, c):
+    for p in module.parameters():
+        p = p.clamp(-c, c)  # noqa: PLW2901 - the bug: rebinding the name changes nothing
+
+
+def _wrong_clip_zero(module, c):
+    with torch.no_grad():
+        for p in module.parameters():
+            p.clamp_(0, c)
+
+
+def _wrong_clip_grads(module, c):
+    for p in module.parameters():
+        p.grad.clamp_(-c, c)
+
+
+def _gp_with(norm_dim=1, square=True, minus_one=True, weight=10.0, swap=False, create_graph=True):
+    def penalty(D, real, fake, eps):
+        a, b = (fake, real) if swap else (real, fake)
+        x = (eps * a + (1 - eps) * b).detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=create_graph)
+        n = grad.flatten(1).norm(dim=norm_dim)
+        d = n - 1 if minus_one else n
+        return weight * ((d**2) if square else d.abs()).mean()
+
+    return penalty
+
+
+def _power_unnormalised(W, u, iters):
+    for _ in range(iters):
+        v = W.T @ u
+        u = W @ v
+    return u @ W @ v
+
+
+def _power_exact(W, u, iters):
+    return torch.linalg.matrix_norm(W, ord=2)
+
+
+def _power_one_round(W, u, iters):
+    return power(W, u, 1)
+
+
+def _mmd_biased(x, y, kernel):
+    return kernel(x, x).mean() + kernel(y, y).mean() - 2 * kernel(x, y).mean()
+
+
+def _mmd_m2(x, y, kernel):
+    m, n = len(x), len(y)
+    kxx, kyy = kernel(x, x), kernel(y, y)
+    return (
+        (kxx.sum() - kxx.trace()) / m**2
+        + (kyy.sum() - kyy.trace()) / n**2
+        - 2 * kernel(x, y).mean()
+    )
+
+
+def _mmd_cross_sign(x, y, kernel):
+    return mmd(x, y, kernel) + 4 * kernel(x, y).mean()
+
+
+def _fid_commuting(mu1, s1, mu2, s2):
+    return (
+        (mu1 - mu2) @ (mu1 - mu2) + s1.trace() + s2.trace() - 2 * (_sqrtm(s1) @ _sqrtm(s2)).trace()
+    )
+
+
+def _fid_float32(mu1, s1, mu2, s2):
+    return fid(mu1.float(), s1.float(), mu2.float(), s2.float())
+
+
+def _fid_unsquared_mean(mu1, s1, mu2, s2):
+    return fid(mu1, s1, mu2, s2) - (mu1 - mu2) @ (mu1 - mu2) + (mu1 - mu2).norm()
+
+
+def _pr_self_radius(real, fake, k):
+    def radii(x):
+        return torch.cdist(x, x).kthvalue(k, dim=1).values  # counts the point itself
+
+    precision = (torch.cdist(fake, real) <= radii(real)).any(dim=1).double().mean()
+    recall = (torch.cdist(real, fake) <= radii(fake)).any(dim=1).double().mean()
+    return float(precision), float(recall)
+
+
+def _dstep_detach_in_place(D, real, fake):
+    return d_loss(D(real), D(fake.detach_()))
+
+
+def _clip_state_dict(module, c):
+    with torch.no_grad():
+        for t in module.state_dict().values():
+            if t.is_floating_point():
+                t.clamp_(-c, c)
+
+
+def _d_star_wrong_guard(p, q):
+    return torch.where(p > 0, p / (p + q), 0.5)
+
+
+def _kl_inf_if_any_zero(p, q, x):
+    return math.inf if bool((q == 0).any()) else kl(p, q, x)
+
+
+def _mmd_minus_m(x, y, kernel):
+    m, n = len(x), len(y)
+    kxx, kyy = kernel(x, x), kernel(y, y)
+    return (
+        (kxx.sum() - m) / (m * (m - 1)) + (kyy.sum() - n) / (n * (n - 1)) - 2 * kernel(x, y).mean()
+    )
+
+
+def _dstep_no_detach(D, real, fake):
+    return d_loss(D(real), D(fake))
+
+
+def _dstep_detached_logits(D, real, fake):
+    return d_loss(D(real), D(fake).detach())
+
+
+def _dstep_detached_loss(D, real, fake):
+    return d_loss(D(real), D(fake)).detach()
+
+
+def _js_naive(p, q, x):
+    m = (p + q) / 2
+    return torch.trapezoid(0.5 * p * torch.log(p / m) + 0.5 * q * torch.log(q / m), x)
+
+
+def _kl_naive(p, q, x):
+    return torch.trapezoid(p * torch.log(p / q), x)
+
+
+def _kl_dropped_zeros(p, q, x):
+    keep = (p > 0) & (q > 0)
+    return torch.trapezoid(torch.where(keep, p * torch.log(torch.where(keep, p / q, 1.0)), 0.0), x)
+
+
+WRONG = [
+    # notebook 01
+    ("discriminator_loss", _stub, "not written yet"),
+    ("discriminator_loss", lambda r, f: None, "forget `return`"),
+    (
+        "discriminator_loss",
+        lambda r, f: -torch.log(torch.sigmoid(r)).mean() - torch.log(1 - torch.sigmoid(f)).mean(),
+        "softplus",
+    ),
+    ("discriminator_loss", lambda r, f: -d_loss(r, f), "signs"),
+    ("discriminator_loss", lambda r, f: F.softplus(-r).sum() + F.softplus(f).sum(), "mean"),
+    ("discriminator_loss", lambda r, f: d_loss(f, r), "swapped real and fake"),
+    ("discriminator_loss", lambda r, f: F.softplus(-r).mean(), "only the real term"),
+    ("discriminator_loss", lambda r, f: d_loss(r, f).detach(), "without a gradient"),
+    ("discriminator_loss", lambda r, f: F.softplus(-r) + F.softplus(f), "one number"),
+    ("optimal_discriminator", lambda p, q: p / (p + q), "NaN where both densities are 0"),
+    ("optimal_discriminator", lambda p, q: optimal_d(q, p), "1 - D*"),
+    ("optimal_discriminator", _d_star_wrong_guard, "p_data zero outside"),
+    ("optimal_discriminator", lambda p, q: p / q.clamp(min=1e-300), "D* is"),
+    ("optimal_discriminator", lambda p, q: optimal_d(p, q)[::2], "a value per grid point"),
+    # notebook 02
+    ("js_divergence", _js_naive, "0·log 0"),
+    ("js_divergence", lambda p, q, x: 2 * js(p, q, x), "factor 1/2"),
+    ("js_divergence", lambda p, q, x: js(p, q, x) / math.log(2), "natural logarithms"),
+    ("js_divergence", lambda p, q, x: js(p, q, x) / (x[1] - x[0]), "spacing dx"),
+    (
+        "js_divergence",
+        lambda p, q, x: kl(p, q, x) if math.isfinite(kl(p, q, x)) else 0.0,
+        "KL(p || q)",
+    ),
+    ("kl_divergence", _kl_naive, "0·log 0"),
+    ("kl_divergence", _kl_inf_if_any_zero, "zeros in both"),
+    ("kl_divergence", _kl_dropped_zeros, "inf"),
+    ("kl_divergence", lambda p, q, x: kl(q, p, x), "KL(q || p)"),
+    ("kl_divergence", lambda p, q, x: kl(p, q, x) / math.log(2), "natural logarithms"),
+    # notebook 03
+    ("nonsaturating_g_loss", _mmgan_g, "saturating (minimax)"),
+    ("nonsaturating_g_loss", lambda f: -torch.log(torch.sigmoid(f)).mean(), "softplus(-a)"),
+    ("nonsaturating_g_loss", lambda f: -ns_g(f), "sign is flipped"),
+    ("nonsaturating_g_loss", lambda f: F.softplus(-f).sum(), "mean"),
+    ("nonsaturating_g_loss", lambda f: ns_g(f).item(), "without a gradient"),
+    ("discriminator_step_loss", _dstep_no_detach, "gradient flows into G"),
+    (
+        "discriminator_step_loss",
+        _dstep_detach_in_place,
+        "detached the caller's fake batch in place",
+    ),
+    ("discriminator_step_loss", _dstep_detached_logits, "wrong gradient for D"),
+    ("discriminator_step_loss", _dstep_detached_loss, "carries no gradient"),
+    ("discriminator_step_loss", lambda D, r, f: ns_g(D(f)), "generator's non-saturating loss"),
+    # notebook 04
+    (
+        "conv_transpose_side",
+        lambda n, k, s, p: (n + 2 * p - k) // s + 1,
+        "ordinary (downsampling) convolution",
+    ),
+    ("conv_transpose_side", lambda n, k, s, p: (n - 1) * s + k, "padding removes p"),
+    ("conv_transpose_side", lambda n, k, s, p: n * s, "torch gives"),
+    ("conv_transpose_side", lambda n, k, s, p: str(side(n, k, s, p)), "return an int"),
+    ("conv_transpose_side", lambda n, k, s, p: side(n, k, s, p) + 0.5, "return an int"),
+    ("slerp", lambda a, b, t: (1 - t) * a + t * b, "linear interpolation"),
+    ("slerp", lambda a, b, t: slerp(a, b, 1 - t), "wrong way"),
+    (
+        "slerp",
+        lambda a, b, t: (
+            (torch.sin((1 - t) * torch.arccos(a @ b)) * a + torch.sin(t * torch.arccos(a @ b)) * b)
+            / torch.sin(torch.arccos(a @ b))
+        ),
+        "not finite",
+    ),
+    ("slerp", lambda a, b, t: slerp(a / a.norm(), b / b.norm(), t), "away from the right"),
+    # notebook 05
+    ("clip_weights", _wrong_clip_no_bias, "biases too"),
+    ("clip_weights", _wrong_clip_out_of_place, "in place"),
+    ("clip_weights", _wrong_clip_zero, "[0, c]"),
+    ("clip_weights", _wrong_clip_grads, "above c"),
+    ("clip_weights", _clip_state_dict, "running statistics"),
+    ("wgan_gp_penalty", _gp_with(norm_dim=0), "over the batch dimension"),
+    ("wgan_gp_penalty", _gp_with(weight=1.0), "λ = 10"),
+    ("wgan_gp_penalty", _gp_with(square=False), "squared"),
+    ("wgan_gp_penalty", _gp_with(minus_one=False), "two-sided"),
+    ("wgan_gp_penalty", _gp_with(swap=True), "ε weights the *real* sample"),
+    ("wgan_gp_penalty", _gp_with(create_graph=False), "create_graph=True"),
+    # notebook 06
+    ("power_iteration", _power_unnormalised, "normalise u and v"),
+    ("power_iteration", _power_exact, "do exactly `iters` rounds"),
+    ("power_iteration", _power_one_round, "the right value is"),
+    ("mmd2_unbiased", _mmd_biased, "biased estimate"),
+    ("mmd2_unbiased", _mmd_minus_m, "KID's cubic kernel"),
+    ("mmd2_unbiased", _mmd_m2, "m(m - 1)"),
+    ("mmd2_unbiased", _mmd_cross_sign, "sign is flipped"),
+    ("mmd2_unbiased", lambda x, y, k: mmd(x, y, k) + k(x, y).mean(), "counts twice"),
+    # notebook 14
+    ("fid_from_statistics", _fid_commuting, "commute"),
+    ("fid_from_statistics", _fid_float32, "float64"),
+    ("fid_from_statistics", _fid_unsquared_mean, "*squared* distance"),
+    (
+        "fid_from_statistics",
+        lambda m1, a, m2, b: (
+            fid(m1, a, m2, b)
+            + torch.linalg.eigvalsh(_sqrtm(a) @ b @ _sqrtm(a)).clamp(min=0).sqrt().sum()
+        ),
+        "-2 tr",
+    ),
+    ("precision_recall", lambda r, f, k: pr(r, f, k)[::-1], "swapped"),
+    ("precision_recall", _pr_self_radius, "one neighbour short"),
+    ("precision_recall", lambda r, f, k: pr(r, f, k + 2), "the right values"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "wrong", "words"), WRONG, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(WRONG)]
+)
+def test_check_rejects_known_wrong_answer(name, wrong, words):
+    with pytest.raises(ExerciseFailed) as failure:
+        getattr(checks, name)(wrong)
+    assert words in str(failure.value)
+
+
+def test_checks_leave_the_callers_random_numbers_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    for name, fn in RIGHT.items():
+        getattr(checks, name)(fn)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_check_refuses_a_call_instead_of_a_function():
+    with pytest.raises(ExerciseFailed, match="without parentheses"):
+        checks.discriminator_loss(d_loss(torch.zeros(2), torch.zeros(2)))
+
+
+def test_right_answers_agree_with_the_package():
+    # the independent right answers above are themselves checked against the package
+    x = torch.linspace(-14, 14, 1401, dtype=torch.float64)
+    p, q = theory.gaussian_pdf(x, 0, 1), theory.gaussian_pdf(x, 1, 2)
+    assert abs(float(js(p, q, x)) - theory.js_divergence(p, q, x)) < 1e-9
+    assert abs(float(kl(p, q, x)) - theory.kl_divergence(p, q, x)) < 1e-9
+    a = torch.randn(40)
+    assert torch.allclose(ns_g(a), losses.nonsaturating_g_loss(a))
+
+
+def test_checks_accept_other_right_answers(capsys):
+    # integer types other than int, inf as a tensor, tensors for the pair: all right
+    import numpy as np
+
+    checks.conv_transpose_side(lambda n, k, s, p: np.int64(side(n, k, s, p)))
+    checks.conv_transpose_side(lambda n, k, s, p: torch.tensor(side(n, k, s, p)))
+    checks.kl_divergence(lambda p, q, x: torch.tensor(float(kl(p, q, x))))
+    checks.precision_recall(lambda r, f, k: tuple(torch.tensor(v) for v in pr(r, f, k)))
+    # any value in [0, 1] where both densities vanish is optimal
+    checks.optimal_discriminator(lambda p, q: torch.where(p + q > 0, optimal_d(p, q), 1.0))
+    assert capsys.readouterr().out.count("✓") == 5
