@@ -332,3 +332,108 @@ def test_nearest_neighbours_match_brute_force_across_chunks():
     assert idx[5] == 777 and dist[5] < 1e-3
     with pytest.raises(ValueError, match="trailing shape"):
         nearest_neighbours(queries, reference[:, :, :4])
+
+
+# ------------------------------------------------------------------ edges found by mutation testing
+def test_fid_from_stats_takes_python_lists_in_float64():
+    # 1e8 + 1 is not a float32 number: a list read as float32 would lose the whole distance
+    zero = [[0.0]]
+    assert fid_from_stats([1e8 + 1.0], zero, [1e8], zero) == 1.0
+    assert fid_from_stats([1e8], zero, [1e8 + 1.0], zero) == 1.0
+
+
+def test_fid_feature_checks_name_the_argument_and_accept_one_dimension():
+    with pytest.raises(
+        ValueError, match=r"^features_a must be \[N, d\] features with N >= 2, got \(2, 2, 2\)$"
+    ):
+        fid(torch.zeros(2, 2, 2), B)
+    with pytest.raises(
+        ValueError, match=r"^features_b must be \[N, d\] features with N >= 2, got \(1, 32\)$"
+    ):
+        fid(A, torch.zeros(1, 32))
+    with pytest.raises(ValueError, match=r"^features must be \[N, d\]"):
+        feature_statistics(torch.zeros(1, 3))
+    # one-dimensional features are fine (d = 1): FID is then (mu1 - mu2)^2 + (s1 - s2)^2
+    x = torch.tensor([[0.0], [2.0]], dtype=torch.float64)  # mean 1, variance 2
+    y = torch.tensor([[3.0], [3.0], [6.0], [6.0]], dtype=torch.float64)  # mean 4.5, variance 3
+    assert fid(x, y) == pytest.approx(3.5**2 + (math.sqrt(2) - math.sqrt(3)) ** 2, rel=1e-12)
+
+
+def test_too_few_samples_warning_points_at_the_caller():
+    with pytest.warns(UserWarning, match="only 3 samples for 4-dimensional features") as caught:
+        feature_statistics(torch.randn(3, 4))
+    # stacklevel=2: the warning names the caller's line, not fid.py's own (under mutmut the
+    # caller is its trampoline, so the test asks only that it is not fid.py)
+    assert not caught[0].filename.endswith("fid.py")
+
+
+def test_kid_blocks_defaults_and_smallest_sizes():
+    x = random_features(2000, 4, 7)
+    y = random_features(2000, 4, 8, shift=0.1)
+    default = kid_blocks(x, y)
+    assert (default.blocks, default.block_size) == (2, 1000)
+    assert default == kid_blocks(x, y, block_size=1000, seed=0)
+    assert default != kid_blocks(x, y, block_size=1000, seed=1)
+    # the smallest block size, 2, and the smallest number of blocks, 2, are allowed
+    assert kid_blocks(x[:4], y[:4], block_size=2).blocks == 2
+    assert kid_blocks(x[:6], y[:6], block_size=3).blocks == 2
+
+
+def test_as_many_samples_as_dimensions_does_not_warn_and_the_warning_says_what_to_do():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        feature_statistics(torch.randn(4, 4))  # n = d: singular-free enough, no warning
+    with pytest.warns(UserWarning) as caught:
+        feature_statistics(torch.randn(3, 4))
+    assert str(caught[0].message) == (
+        "only 3 samples for 4-dimensional features: the covariance is singular and FID "
+        "is strongly biased; use at least as many samples as dimensions (10,000 is standard)"
+    )
+
+
+@pytest.mark.parametrize("wrong", ["mu1", "mu2", "sigma1", "sigma2"])
+def test_fid_from_stats_names_every_shape_when_one_is_wrong(wrong):
+    stats = {
+        "mu1": torch.zeros(3),
+        "sigma1": torch.eye(3),
+        "mu2": torch.zeros(3),
+        "sigma2": torch.eye(3),
+    }
+    stats[wrong] = torch.zeros(2) if wrong.startswith("mu") else torch.eye(2)
+    shapes = {k: tuple(v.shape) for k, v in stats.items()}
+    with pytest.raises(ValueError) as failure:
+        fid_from_stats(stats["mu1"], stats["sigma1"], stats["mu2"], stats["sigma2"])
+    assert str(failure.value) == (
+        f"need means [d] and covariances [d, d] of one d; got {shapes['mu1']}, "
+        f"{shapes['sigma1']}, {shapes['mu2']}, {shapes['sigma2']}"
+    )
+
+
+def test_kid_subsets_by_hand_with_its_defaults():
+    x = random_features(1000, 3, 11)
+    y = random_features(1000, 3, 12, shift=0.2)
+    g = torch.Generator().manual_seed(0)  # the default seed's subsets, drawn by hand
+    by_hand = []
+    for _ in range(100):  # the default number of subsets, of the default size 1000
+        ia, ib = torch.randperm(1000, generator=g), torch.randperm(1000, generator=g)
+        by_hand.append(float(mmd2_unbiased(x[ia], y[ib])))
+    mean, std = kid(x, y)
+    assert mean == pytest.approx(float(np.mean(by_hand)), rel=1e-13)
+    assert std == pytest.approx(float(np.std(by_hand)), rel=1e-10)
+    assert kid(x[:50], y[:50], subsets=7, subset_size=20, seed=4) == kid(
+        x[:50], y[:50], subsets=7, subset_size=20, seed=4
+    )
+    # subsets of 2, the smallest the unbiased estimate allows, are the whole sets in some order
+    assert kid(x[:2], y[:2], subsets=3, subset_size=2)[0] == pytest.approx(
+        float(mmd2_unbiased(x[:2], y[:2])), rel=1e-12
+    )
+
+
+def test_kid_feature_pairs_must_be_two_dimensional_with_one_width():
+    for a, b in [(A[:, :, None], B), (A, B[:, :, None]), (A, B[:, :5])]:
+        with pytest.raises(ValueError) as failure:
+            kid(a, b, subset_size=10)
+        assert (
+            str(failure.value)
+            == f"need [N, d] and [M, d] features, got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
