@@ -70,7 +70,7 @@ test-gpu: data
 lab: data
 	$(PY) -m jupyter lab notebooks/
 
-# Mutation testing of the core modules (not in CI: it takes long; see the issue notes for its time).
+# Mutation testing of the core modules (not in CI: it takes hours; docs/mutation.md has the score).
 mutation: data
 	$(PY) -m pip install --quiet 'mutmut>=3.8,<4'
 	$(PY) -m mutmut run --max-children 2; $(PY) -m mutmut results

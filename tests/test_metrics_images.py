@@ -1,6 +1,7 @@
 """FID, KID, IS, precision/recall and Parzen: closed forms and reference implementations."""
 
 import math
+import os
 import warnings
 
 import numpy as np
@@ -437,3 +438,179 @@ def test_kid_feature_pairs_must_be_two_dimensional_with_one_width():
             str(failure.value)
             == f"need [N, d] and [M, d] features, got {tuple(a.shape)} and {tuple(b.shape)}"
         )
+
+
+# ------------------------------------------------------------------ nearest, precision/recall,
+# Parzen and IS: edges found by mutation testing
+import re  # noqa: E402
+
+from gancourse.metrics import nearest_neighbours  # noqa: E402
+
+
+def test_nearest_neighbours_finds_the_first_item_and_the_first_of_ties_across_chunks():
+    reference = torch.tensor([[0.0], [5.0], [9.0], [0.0], [5.0]])
+    queries = torch.tensor([[0.2], [4.9], [8.0]])
+    dist, idx = nearest_neighbours(queries, reference, chunk_size=2)
+    assert idx.tolist() == [0, 1, 2] and idx.dtype == torch.int64  # ties go to the first
+    torch.testing.assert_close(dist, torch.tensor([0.2, 0.1, 1.0]))
+    # default chunking gives the same; on another device, both results stay there
+    assert nearest_neighbours(queries, reference)[1].tolist() == [0, 1, 2]
+    d_meta, i_meta = nearest_neighbours(queries.to("meta"), reference.to("meta"), chunk_size=2)
+    assert d_meta.device.type == i_meta.device.type == "meta" and i_meta.dtype == torch.int64
+    message = "need at least one query and one reference item"
+    for q, r in ((queries[:0], reference), (queries, reference[:0]), (queries[:1], reference[:0])):
+        with pytest.raises(ValueError, match=f"^{message}$"):
+            nearest_neighbours(q, r)
+    nearest_neighbours(queries[:1], reference[:1])  # one of each is enough
+    with pytest.raises(
+        ValueError,
+        match=re.escape("queries (3, 1) and reference (5, 2) must share their trailing shape"),
+    ):
+        nearest_neighbours(queries, torch.zeros(5, 2))
+
+
+def test_memorisation_verdict_in_words():
+    test = torch.arange(1.0, 101.0)
+    copying = memorisation_check(torch.full((50,), 0.5), test)
+    honest = memorisation_check(torch.arange(1.5, 101.5), test)
+    assert str(copying).endswith(": MEMORISING") and copying.memorising
+    assert str(honest).endswith(": no evidence of copying") and not honest.memorising
+
+
+def test_a_point_on_a_balls_surface_is_inside():
+    centres = torch.tensor([[0.0], [1.0], [2.0], [3.0]], dtype=torch.float64)  # k=1: radii 1
+    points = torch.tensor([[4.0], [4.5], [-1.0], [0.5]], dtype=torch.float64)
+    assert inside_knn_balls(points, centres, k=1).tolist() == [True, False, True, True]
+    # points in several batches, the first included
+    assert inside_knn_balls(points, centres, k=1, batch_size=1).tolist() == [
+        True,
+        False,
+        True,
+        True,
+    ]
+    # k = 3 by default
+    wide = torch.tensor([[0.0], [1.0], [2.0], [10.0], [11.0]], dtype=torch.float64)
+    # the radius of centre 11 is 9, 10, 11 for k = 2, 3, 4 (more than k points are needed too)
+    far = torch.tensor([[20.5], [22.0], [0.0], [1.0], [2.0]], dtype=torch.float64)
+    assert inside_knn_balls(far, wide).tolist()[:2] == [True, False]
+    assert inside_knn_balls(far, wide, k=2).tolist()[:2] == [False, False]
+    assert inside_knn_balls(far, wide, k=4).tolist()[:2] == [True, True]
+
+
+def test_precision_recall_in_batches_and_with_its_default_k():
+    real, fake = random_features(60, 4, 21), random_features(50, 4, 22, shift=0.7)
+    whole = precision_recall(real, fake)
+    assert precision_recall(real, fake, batch_size=7) == whole == precision_recall(real, fake, k=3)
+    assert precision_recall(real, fake, k=4) != whole
+
+
+def test_precision_recall_input_messages():
+    ok = torch.zeros(5, 4)
+    for real, fake in (
+        (torch.zeros(5, 4, 1), ok),
+        (ok, torch.zeros(5, 4, 1)),
+        (ok, torch.zeros(5, 3)),
+    ):
+        message = (
+            f"need [N, d] and [M, d] features, got {tuple(real.shape)} and {tuple(fake.shape)}"
+        )
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            precision_recall(real, fake)
+    with pytest.raises(ValueError, match=r"^need more than k=3 features in each set$"):
+        precision_recall(torch.rand(3, 4), torch.rand(10, 4))
+
+
+def test_zero_radius_warnings_name_the_set_and_point_at_the_caller():
+    distinct = random_features(40, 3, 23)
+    copies = distinct[:10].repeat(4, 1)  # 4 copies each: the 3rd neighbour is a copy
+    cases = (
+        (lambda: precision_recall(copies, distinct), "real"),
+        (lambda: precision_recall(distinct, copies), "generated"),
+        (lambda: inside_knn_balls(distinct, copies), "centre"),
+    )
+    for call, which in cases:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert len(caught) == 1
+        # stacklevel=3: the warning names the caller's line (under mutmut, whose trampolines
+        # add frames, the caller cannot be located this way)
+        if "MUTANT_UNDER_TEST" not in os.environ:
+            assert caught[0].filename == __file__
+        assert str(caught[0].message) == (
+            f"40 of the 40 {which} k-NN radii are 0: those features occur at least k + 1 = 4 "
+            "times (duplicated samples?), so their balls cover nothing; use distinct samples"
+        )
+
+
+def test_parzen_closed_form_for_two_kernels_in_batches():
+    samples = torch.tensor([[0.0, 0.0], [2.0, 0.0]], dtype=torch.float64)
+    test = torch.tensor([[1.0, 0.0], [0.0, 0.0], [2.0, 1.0]], dtype=torch.float64)
+    sigma = 0.7
+
+    def density(x):
+        return sum(
+            math.exp(-0.5 * float(((x - s) ** 2).sum()) / sigma**2) / (2 * math.pi * sigma**2)
+            for s in samples
+        ) / len(samples)
+
+    expected = [math.log(density(x)) for x in test]
+    for batch_size in (1, 2, 500):
+        mean, se = parzen_log_likelihood(samples, test, sigma, batch_size=batch_size)
+        assert mean == pytest.approx(np.mean(expected), rel=1e-12)
+        assert se == pytest.approx(np.std(expected, ddof=1) / math.sqrt(3), rel=1e-12)
+    assert math.isnan(parzen_log_likelihood(samples, test[:1], sigma)[1])  # one point: no error bar
+    best, scores = select_parzen_sigma(samples, test, [sigma, 5.0], batch_size=1)
+    assert scores[0] == pytest.approx(np.mean(expected), rel=1e-12)
+    message = "samples and points have different dimensions: 2 and 3"
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        parzen_log_likelihood(samples, torch.zeros(2, 3), sigma)
+
+
+def test_inception_score_split_bounds():
+    logits = torch.randn(20, 3, generator=torch.Generator().manual_seed(0))
+    inception_score(logits, splits=10)  # more splits than classes is fine
+    inception_score(logits[:10], splits=10)  # one sample per split
+    inception_score(logits, splits=1)
+    for bad, splits in ((logits[:9], 10), (logits, 0), (logits[0], 1)):
+        message = f"need logits [N, classes] with N >= splits >= 1, got {tuple(bad.shape)}, splits={splits}"
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            inception_score(bad, splits=splits)
+
+
+def negative_hypergeometric_sf(x: int, m: int, n: int, r: int) -> float:
+    """P(X >= x) for X = red balls drawn before the r-th blue one, m red and n blue, written
+    from the counting argument: P(X = j) = C(j + r - 1, j) C(m - j + n - r, m - j) / C(m + n, m)."""
+    total = math.comb(m + n, m)
+    return (
+        sum(math.comb(j + r - 1, j) * math.comb(m - j + n - r, m - j) for j in range(x, m + 1))
+        / total
+    )
+
+
+def test_memorisation_check_p_value_by_counting_and_its_cutoff_is_strict():
+    test = torch.arange(1.0, 101.0)  # quantile 0.05: r = 5, cutoff 5
+    two = memorisation_check(torch.tensor([5.0, 1.0, 2.0, 50.0]), test, quantile=0.05)
+    assert two.copy_rate == 2 / 4  # the sample at the cutoff itself is not below it
+    assert two.p_value == pytest.approx(negative_hypergeometric_sf(2, 4, 100, 5), rel=1e-9)
+    one = memorisation_check(torch.tensor([1.0, 50.0, 60.0]), test, quantile=0.05)
+    assert one.p_value == pytest.approx(negative_hypergeometric_sf(1, 3, 100, 5), rel=1e-9)
+    assert one.p_value < 1.0
+    none = memorisation_check(torch.tensor([50.0, 60.0]), test, quantile=0.05)
+    assert none.copy_rate == 0.0 and none.p_value == 1.0
+    assert str(two) == (
+        " 50.0% closer than the cutoff (chance 5.0%), p = "
+        f"{two.p_value:.2g}, median distance ratio {two.median_ratio:.2f}: no evidence of copying"
+    )
+    # one test distance is enough; quantile 0 is not a quantile
+    assert memorisation_check(torch.tensor([1.0]), torch.tensor([3.0])).cutoff == 3.0
+    with pytest.raises(ValueError, match=r"^quantile must be in \(0, 1\), got 0$"):
+        memorisation_check(test, test, quantile=0)
+    with pytest.raises(ValueError, match=r"^need at least one generated and one test distance$"):
+        memorisation_check(torch.ones(3), torch.ones(0))
+
+
+def test_nearest_neighbours_bring_the_reference_to_the_queries_device():
+    reference = torch.tensor([[0.0], [5.0], [9.0]])
+    dist, idx = nearest_neighbours(torch.zeros(2, 1, device="meta"), reference, chunk_size=2)
+    assert dist.device.type == idx.device.type == "meta"

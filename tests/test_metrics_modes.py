@@ -171,3 +171,173 @@ def test_summaries_and_table_report_mean_sd_and_the_baseline_rows():
     assert table[3].startswith("two runs") and "4.5 ± 3.5/8" in table[3]
     with pytest.raises(ValueError, match="no results"):
         summarize_coverage([])
+
+
+# ----------------------------------------------------------------- edges found by mutation testing
+import re  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+from gancourse.metrics.modes import (  # noqa: E402
+    CHANCE_SAMPLERS,
+    ChanceCoverage,
+    ModeCoverage,
+    coverage_table,
+    summarize_coverage,
+)
+
+
+def two_modes():
+    """A hand-made mixture: modes (0, 0) and (10, 0), std 0.5, weights 1/4 and 3/4."""
+    return SimpleNamespace(
+        modes=torch.tensor([[0.0, 0.0], [10.0, 0.0]], dtype=torch.float64),
+        std=0.5,
+        stds=torch.tensor([0.1, 0.3], dtype=torch.float64),
+        weights=torch.tensor([0.25, 0.75], dtype=torch.float64),
+        dim=2,
+        n_modes=2,
+    )
+
+
+def coverage(captured, hq, kl, above=None, counts=(1, 1, 1, 1, 1, 1, 1, 1)):
+    return ModeCoverage(captured, 8, hq, kl, counts, above)
+
+
+def test_mode_coverage_in_words_and_at_exactly_three_standard_deviations():
+    assert str(coverage(7, 0.5, 0.1234)) == "7/8 modes, 50.0% high quality, reverse KL 0.123"
+    assert str(coverage(7, 0.5, 0.1234, above=5)) == (
+        "7/8 modes (5 above chance), 50.0% high quality, reverse KL 0.123"
+    )
+    dist = two_modes()
+    on_the_edge = torch.tensor([[1.5, 0.0], [10.0, 1.6]], dtype=torch.float64)
+    result = mode_coverage(on_the_edge, dist)  # 1.5 = 3 x 0.5 counts; 1.6 does not
+    assert result.counts == (1, 0) and result.high_quality == 0.5
+    with pytest.raises(ValueError, match=r"^no samples given; the protocol draws 2,500$"):
+        mode_coverage(torch.zeros(0, 2), dist)
+    with pytest.raises(ValueError, match=r"^samples contain NaN or inf: the generator diverged$"):
+        mode_coverage(torch.tensor([[math.inf, 0.0]]), dist)
+
+
+def test_moment_matched_gaussian_of_an_unbalanced_mixture_off_the_origin():
+    dist = two_modes()
+    dist.modes = torch.tensor([[0.0, 0.0], [2.0, 0.0]], dtype=torch.float64)
+    x = _moment_matched_gaussian(dist, 400_000, torch.Generator().manual_seed(0))
+    # mean 0.75 * (2, 0); covariance sum_k w_k (s_k^2 I + m_k m_k^T) - mean mean^T
+    assert torch.allclose(x.mean(0), torch.tensor([1.5, 0.0], dtype=torch.float64), atol=0.005)
+    expected = torch.tensor([[0.82, 0.0], [0.0, 0.07]], dtype=torch.float64)
+    assert torch.allclose(torch.cov(x.T), expected, atol=0.005)
+
+
+def hand_chance(**kwargs):
+    kwargs.setdefault("baselines", {})
+    return ChanceCoverage(n_modes=2, n=100, threshold=3.0, alpha=1e-3, **kwargs)
+
+
+def test_count_thresholds_are_at_least_one_and_follow_the_number_of_samples():
+    chance = hand_chance(mode_probability=(0.0, 0.2))
+    assert chance.count_thresholds(100)[0] == 1  # a mode chance never reaches: one sample shows it
+    t100, t10 = chance.count_thresholds(100)[1], chance.count_thresholds(10)[1]
+    assert t10 < t100
+    assert chance.above_chance((1, t10)) == 1  # default: the chance's own n = 100 samples
+    assert chance.above_chance((1, t10), n_samples=10) == 2
+    with pytest.raises(ValueError, match=r"^need 2 per-mode counts, got 3$"):
+        chance.above_chance((1, 2, 3))
+
+
+def test_mode_coverage_judges_its_counts_at_its_own_number_of_samples(grid_chance):
+    dist = grid()
+    t_small, t_full = grid_chance.count_thresholds(100)[0], grid_chance.count_thresholds(2500)[0]
+    assert t_small < t_full
+    samples = torch.cat(
+        [
+            dist.modes[:1].repeat(t_small, 1),
+            torch.full((100 - t_small, 2), 1.0, dtype=torch.float64),
+        ]
+    )
+    assert mode_coverage(samples, dist, chance=grid_chance).modes_above_chance == 1
+
+
+def test_chance_summary_and_words():
+    rows = (coverage(6, 0.5, 0.1), coverage(7, 0.25, 0.2), coverage(8, 0.0, math.inf))
+    chance = hand_chance(
+        mode_probability=(0.1, 0.1),
+        baselines={"blob": rows, "nothing": (coverage(0, 0.0, math.inf),)},
+    )
+    modes, hq, kl = chance.summary("blob")
+    assert (modes, hq) == (7.0, 0.25) and kl == pytest.approx(0.15)  # KL over the finite seeds
+    assert chance.summary("nothing") == (0.0, 0.0, math.inf)
+    assert str(chance) == (
+        "chance (blob): 7.0/2 modes, 25.0% high quality, reverse KL 0.150\n"
+        "chance (nothing): 0.0/2 modes, 0.0% high quality, reverse KL inf"
+    )
+
+
+def test_chance_coverage_arguments_and_its_threshold():
+    for n, seeds in ((0, (0,)), (10, ())):
+        message = f"need n > 0 samples and at least one seed, got n={n}, seeds={seeds}"
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            chance_coverage(ring(), n=n, seeds=seeds, probe=100)
+    for alpha in (1.0, 1.5):
+        with pytest.raises(ValueError, match=rf"^alpha is a probability in \(0, 1\), got {alpha}$"):
+            chance_coverage(ring(), alpha=alpha, probe=100)
+    assert len(chance_coverage(ring(), n=1, seeds=(0,), probe=100).baselines["uniform box"]) == 1
+    dist = ring()
+    tight = chance_coverage(dist, n=500, seeds=(0, 1), threshold=2.0, probe=50_000)
+    loose = chance_coverage(dist, n=500, seeds=(0, 1), threshold=3.0, probe=50_000)
+    for name, sampler in CHANCE_SAMPLERS.items():
+        g = torch.Generator().manual_seed(1)
+        assert tight.baselines[name][1] == mode_coverage(sampler(dist, 500, g, 2.0), dist, 2.0)
+    # smaller balls catch fewer chance samples, in the probe too
+    assert sum(tight.mode_probability) < 0.8 * sum(loose.mode_probability)
+    assert all(isinstance(p, float) for p in tight.mode_probability)
+
+
+def test_summaries_of_one_seed_and_of_seeds_without_a_baseline():
+    one = summarize_coverage([coverage(8, 0.5, 0.2, above=8)])
+    assert one.n_seeds == 1 and one.modes == (8.0, 0.0) and one.all_modes_above_chance == 1
+    assert one.high_quality == (50.0, 0.0)
+    mixed = summarize_coverage([coverage(8, 0.5, 0.2, above=8), coverage(6, 0.25, 0.3, above=None)])
+    assert all(math.isnan(v) for v in mixed.modes_above_chance)
+    assert mixed.all_modes_above_chance == 1 and mixed.high_quality == (37.5, 12.5)
+    with pytest.raises(ValueError, match=r"^no results to summarise$"):
+        summarize_coverage([])
+
+
+def test_coverage_table_layout():
+    # a baseline that cannot reach any mode by chance: its one seed passes every mode it hits
+    chance = ChanceCoverage(
+        n_modes=8,
+        n=100,
+        threshold=3.0,
+        alpha=1e-3,
+        mode_probability=(0.0,) * 8,
+        baselines={"blob": (coverage(8, 0.5, math.inf),)},
+    )
+    table = coverage_table(
+        {
+            "two runs": [coverage(8, 0.5, 0.25, above=8), coverage(6, 0.25, 0.75, above=4)],
+            "unjudged": [coverage(3, 0.1, math.inf)],
+        },
+        chance,
+    ).splitlines()
+    assert table[0].split() == (
+        "setting seeds modes (raw) above chance all high quality % reverse KL".split()
+    )
+    assert table[0].startswith("setting" + " " * 28 + "seeds")
+    assert table[1] == (
+        f"{'chance: blob':34s}     1   8.0 ± 0.0/8    8.0 ± 0.0      1     50.0 ±  0.0          inf"
+    )
+    assert table[2] == (
+        f"{'two runs':34s}     2   7.0 ± 1.0/8    6.0 ± 2.0      1     37.5 ± 12.5   0.50 ±0.25"
+    )
+    assert table[3] == (
+        f"{'unjudged':34s}     1   3.0 ± 0.0/8        -          0     10.0 ±  0.0          inf"
+    )
+
+
+def test_an_object_without_modes_is_refused_in_words():
+    for call in (
+        lambda: mode_coverage(torch.zeros(3, 2), object()),
+        lambda: chance_coverage(object()),
+    ):
+        with pytest.raises(ValueError, match="has no modes to cover"):
+            call()

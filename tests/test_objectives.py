@@ -1,6 +1,7 @@
 """The objective interface: one Batch, d_loss/g_loss/update/state_dict, and the registry."""
 
 import math
+import re
 
 import pytest
 import torch
@@ -369,3 +370,42 @@ def test_a_conditional_objective_reads_the_labels_of_its_batch():
     torch.testing.assert_close(loss, expected)
     other = Batch(D, real, fake, real_labels=labels.roll(1), fake_labels=labels)
     assert objective.d_loss(other).item() != pytest.approx(loss.item())  # the labels matter
+
+
+def test_rows_refuse_sides_that_do_not_cut_alike():
+    real, fake = torch.zeros(6, 1), torch.zeros(4, 1)  # 4 rows cut in 3 give 2 blocks, not 3
+    with pytest.raises(ValueError, match="zip"):
+        Batch(None, real, fake).rows(3)
+
+
+def test_fisher_multiplier_follows_the_logits_device():
+    # "meta" stands in for an accelerator: the multiplier must move to where the logits are
+    fisher = get_loss("fisher")
+    fisher.d_loss(Batch.of_logits(torch.zeros(2, device="meta"), torch.zeros(2, device="meta")))
+    assert fisher.lam.device.type == "meta"
+    fresh = get_loss("fisher")
+    fresh.load_state_dict({"lam": torch.ones((), device="meta")})
+    assert fresh.lam.device.type == "meta"
+
+
+def test_objectives_whose_generator_compares_with_the_reals_say_what_is_missing():
+    mmd = get_loss("mmd")
+    assert mmd.g_uses_real is True and get_loss("hinge").g_uses_real is False
+    D = nn.Linear(2, 1)
+    fake = torch.zeros(4, 2)
+    tail = ": pass them (e.g. generator_step(z, real=...) for a loss that compares with the reals)"
+    cases = (
+        (Batch(D, None, fake), "real", "no real samples"),
+        (Batch(None, fake, fake), "fake", "no discriminator"),
+    )
+    for batch, which, missing in cases:
+        message = (
+            f"this objective reads D's output on the {which} samples, but the batch has {missing}"
+        )
+        with pytest.raises(ValueError, match=f"^{re.escape(message + tail)}$"):
+            mmd.g_loss(batch)
+
+
+def test_unknown_options_are_all_named():
+    with pytest.raises(ValueError, match=r"^the fisher loss takes rho; got colour, size$"):
+        get_loss("fisher", colour=1, size=2)

@@ -372,3 +372,277 @@ def test_on_evaluate_hooks_see_the_trainer_after_the_metrics():
     trainer.eval_every = 5
     trainer.train(10)
     assert seen == [(5, 42.0), (10, 42.0)]
+
+
+# ----------------------------------------------------------------- the loop's scheduling
+# A fake clock stands in for the trainer's `time` module: each training step takes 10 s and
+# anything else (an evaluation, a save) the time the test gives it, so the scheduling
+# by wall time is checked exactly.
+
+import gancourse.config  # noqa: E402
+import gancourse.train  # noqa: E402
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def clocked_trainer(monkeypatch, step_seconds=10.0, **kwargs):
+    clock = FakeClock()
+    monkeypatch.setattr(gancourse.train, "time", clock)
+    trainer = small_trainer(**kwargs)
+    real_step = trainer.train_step
+
+    def timed_step():
+        real_step()
+        clock.now += step_seconds
+
+    trainer.train_step = timed_step
+    return trainer, clock
+
+
+def record_saves(trainer, clock=None, seconds=0.0):
+    saved = []
+    original = trainer.save_checkpoint
+
+    def save(path):
+        saved.append(trainer.step)
+        original(path)
+        if clock is not None:
+            clock.now += seconds
+
+    trainer.save_checkpoint = save
+    return saved
+
+
+def test_train_refuses_negative_steps_and_non_positive_minutes():
+    trainer = small_trainer()
+    with pytest.raises(ValueError, match=r"^steps must be >= 0, got -1$"):
+        trainer.train(-1)
+    for minutes in (0, -1.0):
+        with pytest.raises(ValueError, match=rf"^minutes must be positive, got {minutes}$"):
+            trainer.train(5, minutes=minutes)
+    assert trainer.train(0, minutes=0.5) is trainer.history and trainer.step == 0
+
+
+def test_a_time_limit_counts_training_time_only(monkeypatch):
+    trainer, clock = clocked_trainer(monkeypatch)
+    trainer.callbacks = {"slow metric": lambda t: setattr(clock, "now", clock.now + 100.0) or 1.0}
+    trainer.eval_every = 2
+    trainer.train(100, minutes=0.5)  # 30 s of 10-s steps: three steps, evaluations not counted
+    assert trainer.step == 3 and trainer.train_seconds == 30.0
+    assert trainer.history.steps("slow metric") == [2]
+    # the budget is the run's: a second call adds to train_seconds and stops at once
+    trainer.train(100, minutes=0.5)
+    assert trainer.step == 3
+    trainer.train(2)
+    assert trainer.step == 5 and trainer.train_seconds == 50.0
+
+
+def test_saving_is_not_training_time(monkeypatch, tmp_path):
+    trainer, clock = clocked_trainer(monkeypatch)
+    trainer.checkpoint_path, trainer.checkpoint_every = tmp_path / "c.pt", 2
+    saved = record_saves(trainer, clock, seconds=100.0)
+    trainer.train(5)
+    assert saved == [2, 4, 5] and trainer.train_seconds == 50.0
+
+
+def test_checkpoints_by_wall_time_are_looked_at_on_log_steps(monkeypatch, tmp_path):
+    # 3 s a step, a save every half minute, log steps every 5: due at step 10 (30 s exactly),
+    # then at step 20 (30 s after the save); the end of the call saves too
+    trainer, clock = clocked_trainer(monkeypatch, step_seconds=3.0, log_every=5)
+    trainer.checkpoint_path, trainer.checkpoint_minutes = tmp_path / "c.pt", 0.5
+    saved = record_saves(trainer)
+    trainer.train(22)
+    assert saved == [10, 20, 22]
+    # without checkpoint_minutes or checkpoint_every: only the end of each call
+    plain, _ = clocked_trainer(monkeypatch, step_seconds=3.0, log_every=5)
+    plain.checkpoint_path = tmp_path / "d.pt"
+    saved = record_saves(plain)
+    plain.train(22)
+    assert saved == [22]
+    # and nothing at all without a path
+    assert not plain._checkpoint_due(last_save=-1e9)
+
+
+def test_measure_ends_evaluates_where_a_run_starts_and_ends(monkeypatch, tmp_path):
+    trainer = small_trainer()
+    trainer.callbacks, trainer.eval_every = {"step": lambda t: t.step}, 4
+    trainer.train(0, measure_ends=True)
+    assert "step" not in trainer.history  # no run, nothing to measure
+    trainer.train(10, measure_ends=True)
+    assert trainer.history.steps("step") == [0, 4, 8, 10]
+    trainer.train(2, measure_ends=True)  # a continued run: its start was measured already
+    assert trainer.history.steps("step") == [0, 4, 8, 10, 12]
+    one = small_trainer()
+    one.callbacks, one.eval_every = {"step": lambda t: t.step}, 4
+    one.train(1, measure_ends=True)
+    assert one.history.steps("step") == [0, 1]
+    one.train(3, measure_ends=True)  # starts at step 1: not a start
+    assert one.history.steps("step") == [0, 1, 4]
+    # without eval_every nothing is measured
+    quiet = small_trainer()
+    quiet.callbacks = {"step": lambda t: t.step}
+    quiet.train(3, measure_ends=True)
+    assert "step" not in quiet.history
+
+
+def test_should_stop_interrupts_between_steps_without_an_end_evaluation(tmp_path):
+    trainer = small_trainer()
+    trainer.callbacks, trainer.eval_every = {"step": lambda t: t.step}, 4
+    trainer.checkpoint_path = tmp_path / "c.pt"
+    saved = record_saves(trainer)
+    history = trainer.train(10, should_stop=lambda: trainer.step >= 3, measure_ends=True)
+    assert history is trainer.history and trainer.step == 3
+    assert trainer.history.steps("step") == [0]  # interrupted: the end is not measured
+    assert saved == [3]  # but it is saved
+
+
+def test_a_time_limited_run_is_measured_and_saved_where_it_ends(monkeypatch, tmp_path):
+    trainer, _ = clocked_trainer(monkeypatch)
+    trainer.callbacks, trainer.eval_every = {"step": lambda t: t.step}, 4
+    trainer.checkpoint_path, trainer.checkpoint_every = tmp_path / "c.pt", 3
+    saved = record_saves(trainer)
+    history = trainer.train(10, minutes=1.0, measure_ends=True)
+    assert history is trainer.history and trainer.step == 6
+    assert trainer.history.steps("step") == [0, 4, 6]
+    # saved at step 6 by checkpoint_every, and again after the end evaluation (the run's
+    # metadata, e.g. its best score, may have changed)
+    assert saved == [3, 6, 6]
+
+
+def test_a_nan_after_the_last_log_step_is_noticed_at_the_end():
+    torch.manual_seed(0)
+    trainer = GANTrainer(
+        mlp_generator(2, 2, width=8, depth=1),
+        mlp_discriminator(2, width=8, depth=1),
+        PoisonedData(bad_from=12),
+        2,
+        TrainConfig(batch_size=16, log_every=10),
+        device="cpu",
+        progress=False,
+    )
+    with pytest.raises(TrainingDiverged, match=r"at step 12 \(noticed at step 13\)"):
+        trainer.train(13)
+
+
+def test_only_log_steps_record_gradient_norms_and_the_logged_losses_are_interval_means():
+    trainer = small_trainer(log_every=5)
+    asked, losses = [], []
+    update = trainer.update
+
+    def spy(batch, record_grad_norms=False):
+        asked.append(record_grad_norms)
+        d_loss, g_loss, norms = update(batch, record_grad_norms)
+        losses.append((float(d_loss), float(g_loss)))
+        return d_loss, g_loss, norms
+
+    trainer.update = spy
+    trainer.train(10)
+    assert asked == [False] * 4 + [True] + [False] * 4 + [True]
+    for name, column in (("d_loss", 0), ("g_loss", 1)):
+        expected = [sum(x[column] for x in losses[i : i + 5]) / 5 for i in (0, 5)]
+        assert trainer.history.values(name) == pytest.approx(expected, rel=1e-6)
+    assert trainer.history.steps("d_grad_norm") == [5, 10]
+    # called by hand, update() records no norms unless asked
+    assert trainer.update(trainer.draw_step_inputs())[2] == {}
+
+
+def test_the_progress_bar_shows_the_last_logged_losses(monkeypatch):
+    bars = []
+
+    class Bar:
+        def __init__(self, steps, **kwargs):
+            self.steps, self.kwargs, self.updates, self.postfix = steps, kwargs, 0, []
+            self.closed = False
+            bars.append(self)
+
+        def update(self):
+            self.updates += 1
+
+        def set_postfix(self, **kwargs):
+            self.postfix.append(kwargs)
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(gancourse.train, "trange", Bar)
+    trainer = small_trainer(log_every=5)
+    trainer.train(10)
+    trainer.progress = True
+    trainer.train(5)
+    assert [b.kwargs for b in bars] == [
+        {"desc": "training", "disable": True, "leave": False},
+        {"desc": "training", "disable": False, "leave": False},
+    ]
+    first = bars[0]
+    assert first.steps == 10 and first.updates == 10 and first.closed
+    last = trainer.history.last
+    assert bars[1].postfix == [
+        {"d_loss": f"{last('d_loss'):.3f}", "g_loss": f"{last('g_loss'):.3f}", "refresh": False}
+    ]
+    assert len(first.postfix) == 2
+
+
+class MovedModule(nn.Module):
+    """Records the devices it is moved to."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module, self.moved_to = module, []
+
+    def forward(self, x):
+        return self.module(x)
+
+    def to(self, *args, **kwargs):
+        self.moved_to.append(args[0] if args else kwargs.get("device"))
+        return super().to(*args, **kwargs)
+
+
+def test_a_trainer_built_with_its_defaults(monkeypatch):
+    asked = []
+    monkeypatch.setattr(gancourse.config, "device", lambda: asked.append(1) or torch.device("cpu"))
+    g = MovedModule(mlp_generator(2, 2, width=8, depth=1))
+    d = MovedModule(mlp_discriminator(2, width=8, depth=1))
+    trainer = GANTrainer(g, d, ring(), 2)
+    assert asked == [1] and trainer.device == torch.device("cpu")
+    assert g.moved_to == [torch.device("cpu")] and d.moved_to == [torch.device("cpu")]
+    assert trainer.config == TrainConfig() and trainer.callbacks == {}
+    assert (trainer.eval_every, trainer.checkpoint_every, trainer.checkpoint_minutes) == (
+        0,
+        0,
+        None,
+    )
+    assert trainer.progress is True and trainer.train_seconds == 0.0 and trainer.step == 0
+    assert trainer.G_ema is None and set(trainer.optimizers) == {"d", "g"}
+    # optimizers keep their step counts on the CPU (capturable only on CUDA)
+    assert all(
+        group["capturable"] is False
+        for opt in trainer.optimizers.values()
+        for group in opt.param_groups
+    )
+    timed = GANTrainer(g, d, ring(), 2, device="cpu", checkpoint_minutes=2.5)
+    assert asked == [1]  # a device given is used as it is
+    assert timed.checkpoint_minutes == 2.5
+    merged = small_trainer(merged=True, ema_decay=0.9)
+    assert set(merged.optimizers) == {"merged"} and merged.optimizers["merged"] is merged.opt
+    assert all(group["capturable"] is False for group in merged.opt.param_groups)
+    assert not any(p.requires_grad for p in merged.G_ema.parameters())
+    inputs = merged.draw_step_inputs()  # the merged step's z is also its G step's
+    assert len(inputs.reals) == 1 and inputs.g_latent is inputs.d_latents[0]
+
+
+def test_the_generator_step_leaves_the_discriminators_gradients_alone():
+    trainer = small_trainer()
+    trainer.discriminator_step()
+    before = [p.grad.clone() for p in trainer.D.parameters()]
+    trainer.generator_step()
+    assert all(torch.equal(p.grad, b) for p, b in zip(trainer.D.parameters(), before, strict=True))
+    assert all(p.requires_grad for p in trainer.D.parameters())  # trainable again afterwards

@@ -119,6 +119,17 @@ def accuracy(
     return correct / len(images)
 
 
+def augment(x: torch.Tensor, rng: torch.Generator, max_shift: int = 2) -> torch.Tensor:
+    """FashionNet's training augmentation of a batch ``[B, C, H, W]``: each image mirrored left
+    to right with probability 1/2, then the whole batch shifted cyclically by one random
+    (dy, dx) in [-max_shift, max_shift]² (garments are roughly symmetric and centred; a
+    cyclic shift of a black border changes no garment pixel)."""
+    flip = torch.rand(len(x), generator=rng, device=x.device) < 0.5
+    x = torch.where(flip[:, None, None, None], x.flip(3), x)
+    dx, dy = torch.randint(-max_shift, max_shift + 1, (2,), generator=rng, device=x.device).tolist()
+    return torch.roll(x, shifts=(dy, dx), dims=(2, 3))
+
+
 def train_fashionnet(
     epochs: int = 12,
     batch_size: int = 128,
@@ -156,11 +167,7 @@ def train_fashionnet(
         order = torch.randperm(len(train_x), generator=rng, device=device)
         for i in range(steps_per_epoch):
             idx = order[i * batch_size : (i + 1) * batch_size]
-            x = to_unit_range(train_x[idx])
-            flip = torch.rand(len(x), generator=rng, device=device) < 0.5
-            x = torch.where(flip[:, None, None, None], x.flip(3), x)
-            dx, dy = torch.randint(-2, 3, (2,), generator=rng, device=device).tolist()
-            x = torch.roll(x, shifts=(dy, dx), dims=(2, 3))
+            x = augment(to_unit_range(train_x[idx]), rng)
             loss = F.cross_entropy(net(x), train_y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
