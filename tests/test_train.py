@@ -265,19 +265,23 @@ class PoisonedData:
         return torch.full_like(x, math.nan) if self.calls >= self.bad_from else x
 
 
-def test_nan_loss_stops_training_naming_the_step(tmp_path):
+def poisoned_trainer(bad_from, **kwargs):
+    """A small trainer whose real data turns into NaN from the `bad_from`-th draw on."""
     torch.manual_seed(0)
-    trainer = GANTrainer(
+    return GANTrainer(
         mlp_generator(2, 2, width=8, depth=1),
         mlp_discriminator(2, width=8, depth=1),
-        PoisonedData(bad_from=8),
+        PoisonedData(bad_from),
         2,
         TrainConfig(batch_size=16, log_every=10),
         device="cpu",
         progress=False,
-        checkpoint_path=tmp_path / "c.pt",
-        checkpoint_every=5,
+        **kwargs,
     )
+
+
+def test_nan_loss_stops_training_naming_the_step(tmp_path):
+    trainer = poisoned_trainer(8, checkpoint_path=tmp_path / "c.pt", checkpoint_every=5)
     with pytest.raises(
         TrainingDiverged, match=r"d_loss became nan at step 8 \(noticed at step 10\)"
     ):
@@ -519,16 +523,7 @@ def test_a_time_limited_run_is_measured_and_saved_where_it_ends(monkeypatch, tmp
 
 
 def test_a_nan_after_the_last_log_step_is_noticed_at_the_end():
-    torch.manual_seed(0)
-    trainer = GANTrainer(
-        mlp_generator(2, 2, width=8, depth=1),
-        mlp_discriminator(2, width=8, depth=1),
-        PoisonedData(bad_from=12),
-        2,
-        TrainConfig(batch_size=16, log_every=10),
-        device="cpu",
-        progress=False,
-    )
+    trainer = poisoned_trainer(12)
     with pytest.raises(TrainingDiverged, match=r"at step 12 \(noticed at step 13\)"):
         trainer.train(13)
 
