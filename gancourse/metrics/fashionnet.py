@@ -17,7 +17,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["FEATURE_DIM", "WEIGHTS", "FashionNet", "load_fashionnet", "train_fashionnet"]
+__all__ = [
+    "FEATURE_DIM",
+    "WEIGHTS",
+    "FashionNet",
+    "augment",
+    "load_fashionnet",
+    "train_fashionnet",
+]
 
 FEATURE_DIM = 128
 WEIGHTS = Path(__file__).with_name("weights") / "fashionnet.pt"
@@ -122,8 +129,10 @@ def accuracy(
 def augment(x: torch.Tensor, rng: torch.Generator, max_shift: int = 2) -> torch.Tensor:
     """FashionNet's training augmentation of a batch ``[B, C, H, W]``: each image mirrored left
     to right with probability 1/2, then the whole batch shifted cyclically by one random
-    (dy, dx) in [-max_shift, max_shift]² (garments are roughly symmetric and centred; a
-    cyclic shift of a black border changes no garment pixel)."""
+    (dy, dx) in [-max_shift, max_shift]² (garments are roughly symmetric and centred).
+    The shift is cyclic, so the pixels that wrap round come from the image's outer
+    ``max_shift``-pixel border; that border is black in most images, but a garment that touches
+    the edge gets a strip of itself on the other side."""
     flip = torch.rand(len(x), generator=rng, device=x.device) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(3), x)
     dx, dy = torch.randint(-max_shift, max_shift + 1, (2,), generator=rng, device=x.device).tolist()
