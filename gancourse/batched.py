@@ -51,6 +51,11 @@ class PerModelObjective(Objective):
 
     def __init__(self, name: str, options: dict | None, n_models: int) -> None:
         self.parts = [get_loss(name, **(options or {})) for _ in range(n_models)]
+        if self.parts[0].log_names or self.parts[0].generator_modules():
+            raise ValueError(
+                f"the {name} objective logs values or trains networks of its own, which stacked "
+                "models do not split per model yet: train its models one at a time"
+            )
 
     def d_loss(self, batch: Batch) -> torch.Tensor:
         rows = batch.rows(len(self.parts))

@@ -117,6 +117,10 @@ class GANTrainer(TrainerState):
             if objective is None
             else objective
         )
+        # networks of the objective's own (MEG's statistics network) train with G
+        generator_params = list(self.G.parameters())
+        for module in self.objective.generator_modules():
+            generator_params += list(module.to(self.device).parameters())
         self.callbacks = dict(callbacks or {})
         self.eval_every = eval_every
         self.on_evaluate = list(on_evaluate)
@@ -134,7 +138,7 @@ class GANTrainer(TrainerState):
                 c,
                 [
                     {"params": self.D.parameters(), "lr": c.lr_d},
-                    {"params": self.G.parameters(), "lr": c.lr_g},
+                    {"params": generator_params, "lr": c.lr_g},
                 ],
                 capturable=capturable,
             )
@@ -143,9 +147,7 @@ class GANTrainer(TrainerState):
             self.opt_d = make_optimizer(
                 c, [{"params": self.D.parameters(), "lr": c.lr_d}], capturable
             )
-            self.opt_g = make_optimizer(
-                c, [{"params": self.G.parameters(), "lr": c.lr_g}], capturable
-            )
+            self.opt_g = make_optimizer(c, [{"params": generator_params, "lr": c.lr_g}], capturable)
             self.optimizers = {"d": self.opt_d, "g": self.opt_g}
         self.G_ema = None
         if c.ema_decay is not None:
@@ -158,7 +160,8 @@ class GANTrainer(TrainerState):
         self.train_seconds = 0.0  # time spent training (evaluation excluded), for FID-vs-time
         self.history = History()
         self.meta: dict = {}  # plain values saved with the checkpoint (the run's recipe, ...)
-        self.monitor = LossMonitor(("d_loss", "g_loss"), self.device)
+        # the losses, and what the objective logs (BEGAN's k_t and M_global): interval means
+        self.monitor = LossMonitor(("d_loss", "g_loss", *self.objective.log_names), self.device)
         self.graphed_step = None  # the CUDA-graph replay of update(), when asked for
         if graphed:
             from .graphed import CUDAGraphStep
@@ -189,12 +192,13 @@ class GANTrainer(TrainerState):
         real: torch.Tensor | None,
         fake: torch.Tensor,
         discriminator: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        latent: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """L_G on a fake batch G(z) and a real batch (read only by objectives that compare
         with the reals); ``discriminator`` replaces D (the merged update passes D with its
-        parameters detached)."""
+        parameters detached); ``latent`` is the z of the fakes (read by MEG's entropy term)."""
         d = self.D if discriminator is None else discriminator
-        return self.objective.g_loss(Batch(d, real, fake))
+        return self.objective.g_loss(Batch(d, real, fake, latent=latent))
 
     def merged_losses(
         self, real: torch.Tensor, z: torch.Tensor
@@ -218,7 +222,7 @@ class GANTrainer(TrainerState):
         def frozen_d(x: torch.Tensor) -> torch.Tensor:
             return torch.func.functional_call(self.D, frozen, (x,))
 
-        return d_loss, self.generator_loss(real, fake, discriminator=frozen_d)
+        return d_loss, self.generator_loss(real, fake, discriminator=frozen_d, latent=z)
 
     # ----------------------------------------------------------------- one step
     def draw_step_inputs(self) -> StepInputs:
@@ -260,7 +264,7 @@ class GANTrainer(TrainerState):
         z = self.sample_latent(self.config.batch_size) if z is None else z
         self.D.requires_grad_(False)  # D is a fixed function here: no gradients to compute for it
         try:
-            loss = self.generator_loss(real, self.G(z))
+            loss = self.generator_loss(real, self.G(z), latent=z)
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_g.step()
@@ -323,7 +327,7 @@ class GANTrainer(TrainerState):
         for name, value in grad_norms.items():
             self.monitor.set(name, value)
         self.step += 1
-        self.monitor.add(self.step, d_loss=d_loss, g_loss=g_loss)
+        self.monitor.add(self.step, d_loss=d_loss, g_loss=g_loss, **self.objective.logs())
 
     def _update_ema(self) -> None:
         r"""EMA of G's weights, :math:`\bar\theta \leftarrow \beta_t \bar\theta + (1 - \beta_t)\theta`,

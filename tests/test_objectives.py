@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gancourse.datasets import ring
-from gancourse.nets import mlp_discriminator, mlp_generator
+from gancourse.nets import autoencoder_discriminator_points, mlp_discriminator, mlp_generator
 from gancourse.objectives import (
     LOSSES,
     Batch,
@@ -51,7 +51,10 @@ def test_registry_builds_a_fresh_objective_per_call():
 
 
 def test_registry_errors_say_what_is_known():
-    with pytest.raises(ValueError, match="unknown loss 'wasserstein'.*hinge, mcgan-cov.*nonsat"):
+    with pytest.raises(
+        ValueError,
+        match="unknown loss 'wasserstein'.*hinge, loss-sensitive, magan, mcgan-cov.*nonsat",
+    ):
         get_loss("wasserstein")
     with pytest.raises(ValueError, match="the hinge loss takes no options; got rho"):
         get_loss("hinge", rho=1.0)
@@ -203,6 +206,27 @@ def _c_transform_cost(D, real, fake):
     return (torch.cdist(fake, real) - phi[None, :]).min(dim=1).values.mean()
 
 
+def _l2_reconstruction(D, real, fake):
+    return (D(fake)[0] - fake).pow(2).mean()
+
+
+def _l1_reconstruction(D, real, fake):
+    return (D(fake)[0] - fake).abs().mean()
+
+
+def _ebgan_energy_and_pt(D, real, fake):
+    codes = D(fake)[1]
+    unit = codes / codes.norm(dim=1, keepdim=True)
+    n = len(unit)
+    squared_cosines = (unit @ unit.T).pow(2)
+    pt = (squared_cosines.sum() - n) / (n * (n - 1))  # the diagonal is n ones
+    return _l2_reconstruction(D, real, fake) + 0.1 * pt
+
+
+def _mean_fake_energy(D, real, fake):
+    return D(fake).mean()
+
+
 # What each objective's generator wants, written here independently of the package:
 # a quantity one G step against a fixed D must lower.
 G_GOALS = {
@@ -216,7 +240,15 @@ G_GOALS = {
     "mmd": _mmd2(_laplace),
     "mmd-gaussian": _mmd2(_gaussians),
     "wgan-ctransform": _c_transform_cost,
+    # the energy view: G lowers the fakes' energy (an autoencoder's reconstruction error, or D's
+    # output read as U), plus EBGAN's pulling-away term on the codes
+    "ebgan": _ebgan_energy_and_pt,
+    "began": _l1_reconstruction,
+    "magan": _l2_reconstruction,
+    "loss-sensitive": _mean_fake_energy,
+    "meg": _mean_fake_energy,  # with mi_weight=0: the entropy bound moves with T (test_energy)
 }
+AUTOENCODER_D = ("ebgan", "began", "magan")
 
 
 def test_every_registered_objective_has_a_generator_goal():
@@ -229,7 +261,10 @@ def test_every_objective_g_step_against_a_fixed_d_lowers_what_g_wants(name):
     torch.manual_seed(0)
     G = mlp_generator(2, 2, width=16, depth=2).double()
     D = mlp_discriminator(2, features, width=16, depth=2).double()
-    config = TrainConfig(loss=name, optimizer="sgd", lr_g=1e-3, batch_size=64)
+    if name in AUTOENCODER_D:
+        D = autoencoder_discriminator_points(2, latent=4, width=16, depth=2).double()
+    options = {"mi_weight": 0.0} if name == "meg" else None
+    config = TrainConfig(loss=name, loss_options=options, optimizer="sgd", lr_g=1e-3, batch_size=64)
     trainer = GANTrainer(G, D, ring(), 2, config, device="cpu", progress=False)
     g = torch.Generator().manual_seed(1)
     real = ring().sample(64, generator=g, dtype=torch.float64)

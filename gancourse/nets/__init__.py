@@ -1,10 +1,20 @@
 """Networks (``nn.Module``s) for the course."""
 
 from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init_, feature_map_sizes
+from .energy import (
+    AutoencoderDiscriminator,
+    AutoencoderOutput,
+    autoencoder_discriminator_images,
+    autoencoder_discriminator_points,
+)
 from .mlp import MLP, mlp_discriminator, mlp_generator
 from .stacked import StackedLinear, StackedMLP
 
 __all__ = [
+    "AutoencoderDiscriminator",
+    "AutoencoderOutput",
+    "autoencoder_discriminator_images",
+    "autoencoder_discriminator_points",
     "MLP",
     "StackedLinear",
     "StackedMLP",
