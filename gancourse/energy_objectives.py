@@ -273,8 +273,12 @@ class MAGAN(EBGAN):
 
 
 class LossSensitiveGAN(Objective):
-    r"""The loss-sensitive GAN (Qi 2017) on a discriminator read as the energy U (one output per
-    sample):
+    r"""The loss-sensitive GAN (Qi 2017) on a discriminator with one output per sample, read as a
+    **non-negative** energy :math:`U(x) = |D(x)|` (the paper's loss function is non-negative:
+    without a floor, :math:`\mathbb E[U(x)]` falls forever — a constant shift of U leaves the
+    hinge unchanged and lowers the first term). The absolute value rather than a softplus: a
+    softplus saturates where the data push D down, and its vanishing slope then stops D from
+    raising the fakes' energy and G from moving (measured on the ring: no mode found):
 
     .. math:: L_U = \mathbb E[U(x)] + \lambda\,\mathbb E\big[\Delta(x, G(z)) + U(x) - U(G(z))\big]^+,
               \qquad L_G = \mathbb E[U(G(z))],
@@ -289,9 +293,14 @@ class LossSensitiveGAN(Objective):
         _positive("the loss-sensitive distance_scale", distance_scale)
         self.weight, self.distance_scale = weight, distance_scale
 
+    @staticmethod
+    def energy(output: torch.Tensor, which: str) -> torch.Tensor:
+        r""":math:`U = |D(x)| \ge 0`, per sample ``[B]``."""
+        return _scalar_energy(output, which).abs()
+
     def d_loss(self, batch: Batch) -> torch.Tensor:
-        real_energy = _scalar_energy(batch.real_logits, "real")
-        fake_energy = _scalar_energy(batch.fake_logits, "fake")
+        real_energy = self.energy(batch.real_logits, "real")
+        fake_energy = self.energy(batch.fake_logits, "fake")
         if batch.real.shape != batch.fake.shape:
             raise ValueError(
                 f"the loss-sensitive margin pairs each real with a fake: got real "
@@ -301,7 +310,7 @@ class LossSensitiveGAN(Objective):
         return E.loss_sensitive_d_loss(real_energy, fake_energy, distance, self.weight)
 
     def g_loss(self, batch: Batch) -> torch.Tensor:
-        return _scalar_energy(batch.fake_logits, "fake").mean()
+        return self.energy(batch.fake_logits, "fake").mean()
 
 
 def jsd_mutual_information(joint: torch.Tensor, marginal: torch.Tensor) -> torch.Tensor:
@@ -312,7 +321,9 @@ def jsd_mutual_information(joint: torch.Tensor, marginal: torch.Tensor) -> torch
     .. math:: \hat I_{JSD} = \mathbb E_{joint}[-\mathrm{softplus}(-T)]
               - \mathbb E_{marginal}[\mathrm{softplus}(T)].
 
-    It is at most 2 log 2 and equals it when T separates the two kinds of pairs perfectly."""
+    At the best T it equals :math:`2\,\mathrm{JS}(joint \,\|\, marginals) - 2\log 2`, so it
+    lies in :math:`[-2\log 2, 0]` there: :math:`-2\log 2` for independent x and z (T ≡ 0 is then
+    optimal), up to 0 when T separates the two kinds of pairs perfectly."""
     return -F.softplus(-joint).mean() - F.softplus(marginal).mean()
 
 

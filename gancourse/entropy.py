@@ -22,17 +22,20 @@ from .objective_base import Batch, Objective
 __all__ = ["EntropyRegularised", "knn_entropy"]
 
 
-def knn_entropy(x: torch.Tensor) -> torch.Tensor:
+def knn_entropy(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     r"""Kozachenko–Leonenko estimate of the differential entropy of the samples ``x`` ``[N, ...]``
     (each sample flattened to d numbers):
 
     .. math:: \hat H = \psi(N) - \psi(1) + \log V_d + \frac dN \sum_{i=1}^N \log \rho_i,
 
-    with :math:`\rho_i` the distance from :math:`x_i` to its nearest other sample and
+    with :math:`\rho_i = (\min_{j \ne i} \|x_i - x_j\|^2 + \epsilon^2)^{1/2}` the distance from
+    :math:`x_i` to its nearest other sample (ε keeps duplicates finite) and
     :math:`V_d = \pi^{d/2}/\Gamma(d/2 + 1)` the volume of the unit ball. Consistent as N → ∞
     (for N = 2000 standard normal points in 2-D it is within a few hundredths of
-    :math:`\log 2\pi e`; the tests check it). Differentiable in ``x``; duplicate samples give
-    :math:`\rho = 0` and −∞, which is what collapse deserves."""
+    :math:`\log 2\pi e`; the tests check it). Differentiable in ``x``. Duplicate samples (a
+    ReLU generator whose units are all off for a region of z maps it to one point) give
+    :math:`\rho = \epsilon` — a large finite penalty with a finite gradient, where 0 would give
+    :math:`-\infty` and stop training."""
     if x.dim() < 2 or len(x) < 2:
         raise ValueError(
             f"the nearest-neighbour entropy needs a batch of at least 2 samples [N, ...], "
@@ -40,14 +43,15 @@ def knn_entropy(x: torch.Tensor) -> torch.Tensor:
         )
     flat = x.flatten(1)
     n, d = flat.shape
-    squared = torch.cdist(flat, flat).pow(2)
+    # squared distances by differences (cdist's gradient is NaN at a zero distance)
+    squared = (flat[:, None, :] - flat[None, :, :]).pow(2).sum(-1)
     # the diagonal (each point with itself) must not be its own neighbour
     squared = squared + torch.diag(torch.full((n,), float("inf"), device=x.device, dtype=x.dtype))
-    rho = squared.min(dim=1).values.sqrt()
+    log_rho = 0.5 * torch.log(squared.min(dim=1).values + eps**2)
     log_unit_ball = 0.5 * d * math.log(math.pi) - math.lgamma(0.5 * d + 1)
     digammas = torch.special.digamma(torch.tensor([float(n), 1.0], dtype=torch.float64))
     constant = float(digammas[0] - digammas[1]) + log_unit_ball
-    return constant + d * rho.log().mean()
+    return constant + d * log_rho.mean()
 
 
 class EntropyRegularised(Objective):

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, fields
 from torch import nn
 
 from .config import seed_everything
-from .nets import DCGANDiscriminator, DCGANGenerator, mlp_discriminator, mlp_generator
+from .nets import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    autoencoder_discriminator_images,
+    autoencoder_discriminator_points,
+    mlp_discriminator,
+    mlp_generator,
+)
 from .regularizers import critic_controls
 from .tasks import Task, get_task
 from .train import GANTrainer, TrainConfig
@@ -26,9 +33,13 @@ __all__ = [
     "TOY_LATENT_DIM",
     "Recipe",
     "dcgan_gan",
+    "energy_dcgan",
     "get_recipe",
+    "toy_energy_gan",
     "toy_gan",
 ]
+
+AUTOENCODER_OBJECTIVES = ("ebgan", "began", "magan")  # the energy is a reconstruction error
 
 TOY_LATENT_DIM = 2
 
@@ -83,6 +94,52 @@ def toy_gan(
     )
 
 
+def toy_energy_gan(
+    dist,
+    loss: str,
+    seed: int = 0,
+    latent_dim: int = TOY_LATENT_DIM,
+    width: int = 128,
+    depth: int = 3,
+    code_size: int = 8,
+    loss_options: dict | None = None,
+    penalty: str | None = None,
+    penalty_weight: float | None = None,
+    device=None,
+    progress: bool = False,
+    trainer_kwargs: dict | None = None,
+    **config,
+) -> GANTrainer:
+    """The toy recipe for notebook 08's energy objectives: G as in :func:`toy_gan`; D an
+    autoencoder for EBGAN, BEGAN and MAGAN (MLP encoder to ``code_size`` units and back, ``depth``
+    − 1 hidden layers each, so D has about as many layers as :func:`toy_gan`'s), or
+    :func:`toy_gan`'s MLP read as the energy for the loss-sensitive GAN and MEG (MEG is told
+    the data and latent sizes). Options as in :func:`toy_gan`."""
+    seed_everything(seed)
+    dim = dist.dim
+    generator = mlp_generator(latent_dim, dim, width=width, depth=depth, activation="relu")
+    options = dict(loss_options or {})
+    if loss in AUTOENCODER_OBJECTIVES:
+        discriminator = autoencoder_discriminator_points(
+            dim, latent=code_size, width=width, depth=max(depth - 1, 1)
+        )
+    else:
+        discriminator = mlp_discriminator(dim, 1, width=width, depth=depth, activation="relu")
+        if loss == "meg":
+            options = {"data_dim": dim, "latent_dim": latent_dim, **options}
+    return _trainer(
+        generator,
+        discriminator,
+        dist,
+        latent_dim,
+        TrainConfig(seed=seed, loss=loss, loss_options=options or None, **config),
+        critic_controls(penalty, penalty_weight),
+        device=device,
+        progress=progress,
+        trainer_kwargs=trainer_kwargs,
+    )
+
+
 def dcgan_gan(
     data,
     seed: int = 0,
@@ -120,6 +177,54 @@ def dcgan_gan(
         latent_dim,
         TrainConfig(seed=seed, **{**DCGAN_DEFAULTS, **config}),
         critic_controls(penalty, penalty_weight, clip, normalize),
+        device=device,
+        progress=progress,
+        trainer_kwargs=trainer_kwargs,
+    )
+
+
+def energy_dcgan(
+    data,
+    loss: str,
+    seed: int = 0,
+    latent_dim: int = 64,
+    width: int = 32,
+    levels: int = 2,
+    code_size: int = 64,
+    loss_options: dict | None = None,
+    penalty: str | None = None,
+    penalty_weight: float | None = None,
+    device=None,
+    progress: bool = False,
+    trainer_kwargs: dict | None = None,
+    **config,
+) -> GANTrainer:
+    """Notebook 08's image set-up: the DCGAN generator and, for EBGAN, BEGAN and MAGAN, an
+    autoencoder discriminator (:func:`~gancourse.nets.autoencoder_discriminator_images`, a
+    ``code_size`` code); for the loss-sensitive GAN and MEG the DCGAN discriminator without batch
+    norm, read as the energy (MEG is told the image and latent sizes). Optimizer as in
+    :func:`dcgan_gan`."""
+    seed_everything(seed)
+    _, channels, height, width_px = data.images.shape
+    if height != width_px:
+        raise ValueError(f"the energy DCGAN expects square images, got {height} × {width_px}")
+    generator = DCGANGenerator(latent_dim, channels, width, levels, height)
+    options = dict(loss_options or {})
+    if loss in AUTOENCODER_OBJECTIVES:
+        discriminator = autoencoder_discriminator_images(channels, width, levels, height, code_size)
+    else:
+        discriminator = DCGANDiscriminator(channels, width, levels, height, batch_norm=False)
+        if loss == "meg":
+            options = {"data_dim": channels * height * height, "latent_dim": latent_dim, **options}
+    return _trainer(
+        generator,
+        discriminator,
+        data,
+        latent_dim,
+        TrainConfig(
+            seed=seed, loss=loss, loss_options=options or None, **{**DCGAN_DEFAULTS, **config}
+        ),
+        critic_controls(penalty, penalty_weight),
         device=device,
         progress=progress,
         trainer_kwargs=trainer_kwargs,

@@ -118,6 +118,25 @@ def pr(real, fake, k):
     return float(precision), float(recall)
 
 
+def ebgan_d(real, fake, m):
+    return real.mean() + (m - fake).clamp(min=0).mean()
+
+
+def pt(codes):
+    n = len(codes)
+    total = codes.new_zeros(())
+    for i in range(n):  # the pairs written out, as in the paper's sum
+        for j in range(n):
+            if i != j:
+                cos = codes[i] @ codes[j] / (codes[i].norm() * codes[j].norm())
+                total = total + cos**2
+    return total / (n * (n - 1))
+
+
+def began_k(k, real, fake, gamma, lambda_k):
+    return float(min(1.0, max(0.0, float(k) + lambda_k * (gamma * real.mean() - fake.mean()))))
+
+
 RIGHT = {
     "discriminator_loss": d_loss,
     "optimal_discriminator": optimal_d,
@@ -133,6 +152,9 @@ RIGHT = {
     "mmd2_unbiased": mmd,
     "fid_from_statistics": fid,
     "precision_recall": pr,
+    "ebgan_d_loss": ebgan_d,
+    "pulling_away_term": pt,
+    "began_k_update": began_k,
 }
 
 
@@ -303,6 +325,31 @@ def _kl_dropped_zeros(p, q, x):
     return torch.trapezoid(torch.where(keep, p * torch.log(torch.where(keep, p / q, 1.0)), 0.0), x)
 
 
+def _pt_cosines(codes):
+    unit = codes / codes.norm(dim=1, keepdim=True)
+    return unit @ unit.T
+
+
+def _pt_unsquared(codes):
+    n, cos = len(codes), _pt_cosines(codes)
+    return (cos.sum() - cos.trace()) / (n * (n - 1))
+
+
+def _pt_with_diagonal(codes):
+    n = len(codes)
+    return _pt_cosines(codes).pow(2).sum() / (n * (n - 1))
+
+
+def _pt_over_n_squared(codes):
+    n = len(codes)
+    return (_pt_cosines(codes).pow(2).sum() - n) / n**2
+
+
+def _pt_dot_products(codes):
+    n, dots = len(codes), codes @ codes.T
+    return (dots.pow(2).sum() - dots.diagonal().pow(2).sum()) / (n * (n - 1))
+
+
 WRONG = [
     # notebook 01
     ("discriminator_loss", _stub, "not written yet"),
@@ -410,6 +457,34 @@ WRONG = [
     ("precision_recall", lambda r, f, k: pr(r, f, k)[::-1], "swapped"),
     ("precision_recall", _pr_self_radius, "one neighbour short"),
     ("precision_recall", lambda r, f, k: pr(r, f, k + 2), "the right values"),
+    # notebook 08
+    ("ebgan_d_loss", lambda r, f, m: r.mean() + (f - m).clamp(min=0).mean(), "*below* the margin"),
+    ("ebgan_d_loss", lambda r, f, m: r.mean() + (m - f).mean(), "the hinge is missing"),
+    ("ebgan_d_loss", lambda r, f, m: r.sum() + (m - f).clamp(min=0).sum(), "mean"),
+    ("ebgan_d_loss", lambda r, f, m: (m - r).clamp(min=0).mean() + f.mean(), "reals' energy"),
+    ("ebgan_d_loss", lambda r, f, m: (m - f).clamp(min=0).mean(), "only the fake term"),
+    ("ebgan_d_loss", lambda r, f, m: ebgan_d(r, f, m).detach(), "without a gradient"),
+    ("ebgan_d_loss", lambda r, f, m: r + (m - f[: len(r)]).clamp(min=0), "one number"),
+    ("pulling_away_term", _stub, "not written yet"),
+    ("pulling_away_term", _pt_unsquared, "square the cosines"),
+    ("pulling_away_term", _pt_with_diagonal, "leave out i = j"),
+    ("pulling_away_term", _pt_over_n_squared, "divided by N²"),
+    ("pulling_away_term", _pt_dot_products, "normalise the codes"),
+    ("began_k_update", lambda k, r, f, g, lk: float(k) + lk * (g * r.mean() - f.mean()), "clip k"),
+    ("began_k_update", lambda k, r, f, g, lk: began_k(k, r, f, g, -lk), "sign flipped"),
+    (
+        "began_k_update",
+        lambda k, r, f, g, lk: min(
+            max(float(k) + lk * (float(r.mean()) - g * float(f.mean())), 0.0), 1.0
+        ),
+        "γ multiplies",
+    ),
+    (
+        "began_k_update",
+        lambda k, r, f, g, lk: min(max(lk * (g * float(r.mean()) - float(f.mean())), 0.0), 1.0),
+        "adds to the old one",
+    ),
+    ("began_k_update", lambda k, r, f, g, lk: (k + lk * (g * r - f)).clamp(0, 1), "one number"),
 ]
 
 

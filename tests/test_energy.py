@@ -208,18 +208,21 @@ def test_magan_warms_up_as_an_autoencoder_then_uses_the_margin():
 
 
 def test_loss_sensitive_objective_pairs_reals_and_fakes():
-    class Energy(torch.nn.Module):
-        def forward(self, x):
-            return x.sum(1, keepdim=True)
 
-    real = torch.tensor([[0.0, 0.0], [1.0, 0.0]])  # U 0, 1
-    fake = torch.tensor([[1.0, 1.0], [1.0, 2.0]])  # U 2, 3; L1 mean distances 1, 1
+    class Energy(torch.nn.Module):
+        """D(x) = -x_0 (negative): the objective's energy |D(x)| is x_0."""
+
+        def forward(self, x):
+            return -x[:, :1]
+
+    real = torch.tensor([[0.5, 0.0], [1.0, 0.0]])  # U 0.5, 1
+    fake = torch.tensor([[2.0, 1.0], [3.0, 1.0]])  # U 2, 3; L1 mean distances 1.25, 1.5
     objective = LossSensitiveGAN()
     batch = Batch(Energy(), real, fake)
-    # 0.5 + mean(relu(1 + 0 - 2), relu(1 + 1 - 3)) = 0.5
-    assert objective.d_loss(batch).item() == pytest.approx(0.5)
-    scaled = LossSensitiveGAN(distance_scale=4.0)  # margins 4: relu(2) and relu(2)
-    assert scaled.d_loss(Batch(Energy(), real, fake)).item() == pytest.approx(0.5 + 2.0)
+    # 0.75 + mean(relu(1.25 + 0.5 - 2), relu(1.5 + 1 - 3)) = 0.75
+    assert objective.d_loss(batch).item() == pytest.approx(0.75)
+    scaled = LossSensitiveGAN(distance_scale=4.0)  # margins 5 and 6: relu(3.5), relu(4)
+    assert scaled.d_loss(Batch(Energy(), real, fake)).item() == pytest.approx(0.75 + 3.75)
     assert objective.g_loss(batch).item() == pytest.approx(2.5)
     with pytest.raises(ValueError, match="one energy per sample.*gave \\(2, 2\\)"):
         objective.d_loss(Batch(torch.nn.Identity(), real, fake))
@@ -270,7 +273,13 @@ def test_knn_entropy_matches_closed_forms():
     assert knn_entropy(uniform).item() == pytest.approx(0.0, abs=0.05)
     wide = 3.0 * gaussian  # H grows by d log 3
     assert (knn_entropy(wide) - knn_entropy(gaussian)).item() == pytest.approx(2 * math.log(3))
-    assert knn_entropy(torch.zeros(5, 2)).item() == -math.inf  # collapse
+    collapsed = torch.zeros(5, 2, requires_grad=True)  # rho = eps: finite, and so is the gradient
+    h = knn_entropy(collapsed)
+    log_ball = math.log(math.pi)  # V_2 = pi
+    digamma_gap = sum(1 / k for k in range(1, 5))  # psi(5) - psi(1)
+    assert h.item() == pytest.approx(digamma_gap + log_ball + 2 * math.log(1e-6))
+    h.backward()
+    assert torch.isfinite(collapsed.grad).all()
     with pytest.raises(ValueError, match="at least 2 samples"):
         knn_entropy(torch.zeros(1, 2))
 
