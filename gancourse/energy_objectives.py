@@ -127,9 +127,10 @@ class BEGAN(_AutoencoderEnergy):
     with :math:`k_0 = 0`, the diversity ratio γ = 0.5 and :math:`\lambda_k = 10^{-3}` (the paper's
     code). After each D step ``update()`` moves :math:`k_t` and computes the convergence measure
     :math:`\mathcal M_{global} = \mathcal L(x) + |\gamma\mathcal L(x) - \mathcal L(G(z))|` from
-    that step's energies; both are logged (``k``, ``M_global``)."""
+    that step's energies; both are logged (``k``, ``M_global``), with the step's mean energies
+    (``real_energy``, ``fake_energy``) whose ratio the controller drives to γ."""
 
-    log_names = ("k", "M_global")
+    log_names = ("k", "M_global", "real_energy", "fake_energy")
 
     def __init__(
         self, gamma: float = 0.5, lambda_k: float = 1e-3, norm: str = "l1", reduction: str = "mean"
@@ -164,7 +165,15 @@ class BEGAN(_AutoencoderEnergy):
         self.convergence.copy_(E.began_convergence(real_energy, fake_energy, self.gamma))
 
     def logs(self) -> dict[str, torch.Tensor]:
-        return {"k": self.k.clone(), "M_global": self.convergence.clone()}
+        real_energy, fake_energy = (
+            (e.mean() for e in self._last) if self._last else (self.k, self.k)
+        )
+        return {
+            "k": self.k.clone(),
+            "M_global": self.convergence.clone(),
+            "real_energy": real_energy.clone(),
+            "fake_energy": fake_energy.clone(),
+        }
 
     def state_dict(self) -> dict:
         return {"k": self.k.detach().clone(), "M_global": self.convergence.detach().clone()}
