@@ -874,9 +874,9 @@ def ebgan_d_loss(fn: Callable) -> str:
     g = _generator(11)
     cases = [
         (
-            "random energies in [0, 2), m = 1",
+            "random energies, the fakes' in [0, 3) (mean above the margin), m = 1",
             2 * torch.rand(32, generator=g),
-            2 * torch.rand(32, generator=g),
+            3 * torch.rand(32, generator=g),
             1.0,
         ),
         (
@@ -915,6 +915,9 @@ def ebgan_d_loss(fn: Callable) -> str:
                     F.relu(m - real).mean() + fake.mean()
                 ),
                 "only the fake term: add the reals' energy E[U(x)]": float(F.relu(m - fake).mean()),
+                "the hinge is per sample, then averaged: E[(m - U(G(z)))⁺], not (m - E[U(G(z))])⁺": float(
+                    real.mean() + F.relu(m - fake.mean())
+                ),
             },
         )
     _must_carry_gradient(

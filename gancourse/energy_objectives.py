@@ -294,8 +294,10 @@ class LossSensitiveGAN(Objective):
 
     with :math:`\Delta(x, G(z)) = \mathrm{mean}\,|x - G(z)|` (the L1 distance per entry, times
     ``distance_scale``) between the i-th real and the i-th fake of the batch. The theory
-    needs U Lipschitz; the course supplies that with a gradient-penalty critic control
-    (:func:`gancourse.regularizers.critic_controls`)."""
+    needs U Lipschitz; nothing here imposes it — pass a gradient-penalty critic control
+    (``penalty=`` of the recipes, :func:`gancourse.regularizers.critic_controls`) to add one.
+    Notebook 08 trains it without: the network's own smoothness is then all that bounds U's
+    slope."""
 
     def __init__(self, weight: float = 1.0, distance_scale: float = 1.0) -> None:
         _positive("the loss-sensitive weight", weight)
@@ -344,11 +346,14 @@ class MEG(Objective):
     .. math:: L_G = \mathbb E[U(G(z))] - \beta\,\hat I_{JSD}(z;\,G(z)).
 
     The penalty is zero-centred and at the data (it keeps U from falling without bound there).
-    For a deterministic G with a little noise, :math:`H(G(z)) = I(z; G(z)) + \text{const}`, so
-    the entropy is estimated through a mutual-information lower bound: a statistics network
-    :math:`T(x, z)` scores the pairs :math:`(G(z_i), z_i)` against mismatched ones
-    :math:`(G(z_i), z_{i+1})` (:func:`jsd_mutual_information`); T is trained *with G*, by the
-    generator's optimizer, since both want the bound high (:meth:`generator_modules`).
+    For a deterministic G plus a little independent noise ε, :math:`x = G(z) + \varepsilon` has
+    :math:`H(x) = I(z; x) + H(\varepsilon)`, so raising the mutual information raises the
+    entropy. MEG measures the dependence of x on z with the Jensen–Shannon estimator of Deep
+    InfoMax — a surrogate that rises with the dependence rather than a tight bound on I (it
+    lies in [−2 log 2, 0]): a statistics network :math:`T(x, z)` scores the pairs
+    :math:`(G(z_i), z_i)` against mismatched ones :math:`(G(z_i), z_{i-1})`
+    (:func:`jsd_mutual_information`); T is trained *with G*, by the generator's optimizer, since
+    both want the estimate high (:meth:`generator_modules`).
 
     Args:
         data_dim: numbers per sample (2 for the course's 2-D toys, 784 for a 28×28 image).
@@ -387,7 +392,7 @@ class MEG(Objective):
 
     def mutual_information(self, fake: torch.Tensor, latent: torch.Tensor) -> torch.Tensor:
         """:math:`\\hat I_{JSD}(z; G(z))` on a batch: joint pairs (x_i, z_i), marginal pairs
-        (x_i, z_{i+1}) — a fixed shift rather than a random permutation, so no random number
+        (x_i, z_{i-1}) — a fixed shift rather than a random permutation, so no random number
         is drawn (the batch's samples are independent, so a shift pairs independent ones)."""
         x = fake.flatten(1)
         if x.shape[1] != self.data_dim or latent.shape[1:] != (self.latent_dim,):

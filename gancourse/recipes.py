@@ -118,21 +118,19 @@ def toy_energy_gan(
     seed_everything(seed)
     dim = dist.dim
     generator = mlp_generator(latent_dim, dim, width=width, depth=depth, activation="relu")
-    options = dict(loss_options or {})
     if loss in AUTOENCODER_OBJECTIVES:
         discriminator = autoencoder_discriminator_points(
             dim, latent=code_size, width=width, depth=max(depth - 1, 1)
         )
     else:
         discriminator = mlp_discriminator(dim, 1, width=width, depth=depth, activation="relu")
-        if loss == "meg":
-            options = {"data_dim": dim, "latent_dim": latent_dim, **options}
+    options = _energy_loss_options(loss, loss_options, dim, latent_dim)
     return _trainer(
         generator,
         discriminator,
         dist,
         latent_dim,
-        TrainConfig(seed=seed, loss=loss, loss_options=options or None, **config),
+        TrainConfig(seed=seed, loss=loss, loss_options=options, **config),
         critic_controls(penalty, penalty_weight),
         device=device,
         progress=progress,
@@ -183,6 +181,16 @@ def dcgan_gan(
     )
 
 
+def _energy_loss_options(
+    loss: str, loss_options: dict | None, data_dim: int, latent_dim: int
+) -> dict | None:
+    """The objective's options; MEG's statistics network is also told the sizes of x and z."""
+    options = dict(loss_options or {})
+    if loss == "meg":
+        options = {"data_dim": data_dim, "latent_dim": latent_dim, **options}
+    return options or None
+
+
 def energy_dcgan(
     data,
     loss: str,
@@ -209,21 +217,17 @@ def energy_dcgan(
     if height != width_px:
         raise ValueError(f"the energy DCGAN expects square images, got {height} × {width_px}")
     generator = DCGANGenerator(latent_dim, channels, width, levels, height)
-    options = dict(loss_options or {})
     if loss in AUTOENCODER_OBJECTIVES:
         discriminator = autoencoder_discriminator_images(channels, width, levels, height, code_size)
     else:
         discriminator = DCGANDiscriminator(channels, width, levels, height, batch_norm=False)
-        if loss == "meg":
-            options = {"data_dim": channels * height * height, "latent_dim": latent_dim, **options}
+    options = _energy_loss_options(loss, loss_options, channels * height * height, latent_dim)
     return _trainer(
         generator,
         discriminator,
         data,
         latent_dim,
-        TrainConfig(
-            seed=seed, loss=loss, loss_options=options or None, **{**DCGAN_DEFAULTS, **config}
-        ),
+        TrainConfig(seed=seed, loss=loss, loss_options=options, **{**DCGAN_DEFAULTS, **config}),
         critic_controls(penalty, penalty_weight),
         device=device,
         progress=progress,

@@ -160,15 +160,17 @@ def plot_critic(
     ax: Axes | None = None,
     resolution: int = 150,
     title: str = "Critic value f(x)",
+    label: str = "f(x)",
 ) -> Axes:
     """Contours of a critic's raw output f(x) on the plane (no sigmoid: a Wasserstein critic
-    is a potential, high on real data and low on fakes), with the modes and fakes on top.
+    is a potential, high on real data and low on fakes), with the modes and fakes on top;
+    ``label`` names the colour bar (``"U(x)"`` for an energy).
     (Evaluated with gradients allowed, so gradient-normalised critics work too.)"""
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4.3))
     gx, gy, f = _evaluate_on_plane(critic, dist, fake, resolution)
     filled = ax.contourf(gx, gy, f.numpy(), levels=20, cmap="RdBu_r")
-    plt.colorbar(filled, ax=ax, label="f(x)")
+    plt.colorbar(filled, ax=ax, label=label)
     ax.contour(gx, gy, f.numpy(), levels=10, colors="k", linewidths=0.4, alpha=0.5)
     return _finish_plane(ax, dist, fake, title)
 

@@ -463,6 +463,7 @@ WRONG = [
     ("ebgan_d_loss", lambda r, f, m: r.sum() + (m - f).clamp(min=0).sum(), "mean"),
     ("ebgan_d_loss", lambda r, f, m: (m - r).clamp(min=0).mean() + f.mean(), "reals' energy"),
     ("ebgan_d_loss", lambda r, f, m: (m - f).clamp(min=0).mean(), "only the fake term"),
+    ("ebgan_d_loss", lambda r, f, m: r.mean() + (m - f.mean()).clamp(min=0), "per sample"),
     ("ebgan_d_loss", lambda r, f, m: ebgan_d(r, f, m).detach(), "without a gradient"),
     ("ebgan_d_loss", lambda r, f, m: r + (m - f[: len(r)]).clamp(min=0), "one number"),
     ("pulling_away_term", _stub, "not written yet"),
