@@ -293,16 +293,23 @@ class LossSensitiveGAN(Objective):
               \qquad L_G = \mathbb E[U(G(z))],
 
     with :math:`\Delta(x, G(z)) = \mathrm{mean}\,|x - G(z)|` (the L1 distance per entry, times
-    ``distance_scale``) between the i-th real and the i-th fake of the batch. The theory
-    needs U Lipschitz; nothing here imposes it — pass a gradient-penalty critic control
-    (``penalty=`` of the recipes, :func:`gancourse.regularizers.critic_controls`) to add one.
-    Notebook 08 trains it without: the network's own smoothness is then all that bounds U's
-    slope."""
+    ``distance_scale``) between the i-th real and the i-th fake of the batch.
 
-    def __init__(self, weight: float = 1.0, distance_scale: float = 1.0) -> None:
+    **Lipschitz regularisation.** The theory needs U Lipschitz. The paper names two ways — weight
+    decay, which it adopts "for its simplicity", and a penalty on :math:`\|\nabla_x U\|` — and
+    this objective does the first: ``weight_decay`` :math:`\mu` adds
+    :math:`\tfrac\mu2 \sum_\theta \theta^2` over D's parameters to :math:`L_U` (which, with Adam,
+    is the weight decay of the paper's Torch code; 0 switches it off). The second is a critic
+    control (``penalty=`` of the recipes, :func:`gancourse.regularizers.critic_controls`)."""
+
+    def __init__(
+        self, weight: float = 1.0, distance_scale: float = 1.0, weight_decay: float = 1e-4
+    ) -> None:
         _positive("the loss-sensitive weight", weight)
         _positive("the loss-sensitive distance_scale", distance_scale)
+        _positive("the loss-sensitive weight_decay", weight_decay, allow_zero=True)
         self.weight, self.distance_scale = weight, distance_scale
+        self.weight_decay = weight_decay
 
     @staticmethod
     def energy(output: torch.Tensor, which: str) -> torch.Tensor:
@@ -318,14 +325,24 @@ class LossSensitiveGAN(Objective):
                 f"{tuple(batch.real.shape)} and fake {tuple(batch.fake.shape)}"
             )
         distance = self.distance_scale * (batch.real - batch.fake).flatten(1).abs().mean(1)
-        return E.loss_sensitive_d_loss(real_energy, fake_energy, distance, self.weight)
+        loss = E.loss_sensitive_d_loss(real_energy, fake_energy, distance, self.weight)
+        if self.weight_decay:
+            parameters = getattr(batch.D, "parameters", None)
+            if parameters is None:
+                raise ValueError(
+                    "the loss-sensitive GAN's weight decay needs D as an nn.Module (its "
+                    "parameters); pass weight_decay=0 to train a plain function"
+                )
+            squares = sum(p.pow(2).sum() for p in parameters())
+            loss = loss + 0.5 * self.weight_decay * squares
+        return loss
 
     def g_loss(self, batch: Batch) -> torch.Tensor:
         return self.energy(batch.fake_logits, "fake").mean()
 
 
 def jsd_mutual_information(joint: torch.Tensor, marginal: torch.Tensor) -> torch.Tensor:
-    r"""The Jensen–Shannon lower bound on mutual information (Hjelm et al. 2019, used by MEG),
+    r"""The Jensen–Shannon mutual-information estimator (Hjelm et al. 2019, used by MEG),
     from a statistics network's scores on pairs drawn from the joint and from the product of
     the marginals:
 

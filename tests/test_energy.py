@@ -541,3 +541,18 @@ def test_toy_energy_gan_picks_the_discriminator_the_objective_reads():
     assert not isinstance(
         toy_energy_gan(ring(), "loss-sensitive", width=8, device="cpu").D, AutoencoderDiscriminator
     )
+
+
+def test_loss_sensitive_weight_decay_is_half_mu_times_the_squared_parameters():
+    D = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        D.weight.copy_(torch.tensor([[1.0, -2.0]]))
+        D.bias.fill_(3.0)  # sum of squares 1 + 4 + 9 = 14
+    g = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(8, 2, generator=g), torch.randn(8, 2, generator=g)
+    plain = LossSensitiveGAN(weight_decay=0.0).d_loss(Batch(D, real, fake))
+    decayed = LossSensitiveGAN(weight_decay=0.1).d_loss(Batch(D, real, fake))
+    assert (decayed - plain).item() == pytest.approx(0.5 * 0.1 * 14)
+    assert LossSensitiveGAN().weight_decay == 1e-4  # on by default, as the paper regularises
+    with pytest.raises(ValueError, match="needs D as an nn.Module"):
+        LossSensitiveGAN().d_loss(Batch(lambda x: x[:, :1], real, fake))
