@@ -201,6 +201,7 @@ class MAGAN(EBGAN):
     the pulling-away term)."""
 
     log_names = ("margin",)
+    cuda_graph_safe = False  # the epoch's end is decided on the host
 
     def __init__(
         self,

@@ -64,6 +64,7 @@ class EntropyRegularised(Objective):
             raise ValueError(f"the entropy weight must be a positive number, got {weight!r}")
         self.objective, self.weight = objective, weight
         self.log_names = objective.log_names
+        self.cuda_graph_safe = objective.cuda_graph_safe
 
     def d_loss(self, batch: Batch) -> torch.Tensor:
         return self.objective.d_loss(batch)

@@ -116,6 +116,9 @@ class Objective:
     generator (MEG's statistics network) return them from :meth:`generator_modules`."""
 
     log_names: tuple[str, ...] = ()
+    # False for objectives whose state lives on the host (MAGAN's epoch totals): a CUDA graph
+    # replays device work only, so it would skip their bookkeeping
+    cuda_graph_safe: bool = True
 
     def d_loss(self, batch: Batch) -> torch.Tensor:
         raise NotImplementedError

@@ -129,6 +129,11 @@ class GANTrainer(TrainerState):
         self.progress = progress
 
         c = self.config
+        if c.cuda_graph and not self.objective.cuda_graph_safe:
+            raise ValueError(
+                f"the {c.loss} objective keeps state on the host (it reads its totals between "
+                "steps), so a CUDA graph could not replay its steps: set cuda_graph=False"
+            )
         graphed = c.cuda_graph and self.device.type == "cuda"
         # On CUDA the optimizers keep their step counts on the device whether or not the step
         # is graphed, so eager and graphed runs do identical arithmetic and share checkpoints.

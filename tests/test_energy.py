@@ -556,3 +556,13 @@ def test_loss_sensitive_weight_decay_is_half_mu_times_the_squared_parameters():
     assert LossSensitiveGAN().weight_decay == 1e-4  # on by default, as the paper regularises
     with pytest.raises(ValueError, match="needs D as an nn.Module"):
         LossSensitiveGAN().d_loss(Batch(lambda x: x[:, :1], real, fake))
+
+
+def test_magan_refuses_a_cuda_graph_and_others_do_not():
+    with pytest.raises(
+        ValueError, match="the magan objective keeps state on the host.*cuda_graph=False"
+    ):
+        energy_trainer("magan", cuda_graph=True)
+    with pytest.raises(ValueError, match="keeps state on the host"):
+        energy_trainer("magan", cuda_graph=True, loss_options={"entropy_weight": 0.1})
+    energy_trainer("began", cuda_graph=True)  # on a CPU the flag is ignored; BEGAN is graph-safe
