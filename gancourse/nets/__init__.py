@@ -1,5 +1,12 @@
 """Networks (``nn.Module``s) for the course."""
 
+from .conditional import (
+    AuxiliaryClassifierHead,
+    ConditionalBatchNorm2d,
+    InfoGANHead,
+    LabelConcat,
+    ProjectionHead,
+)
 from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init_, feature_map_sizes
 from .energy import (
     AutoencoderDiscriminator,
@@ -11,6 +18,11 @@ from .mlp import MLP, mlp_discriminator, mlp_generator
 from .stacked import StackedLinear, StackedMLP
 
 __all__ = [
+    "AuxiliaryClassifierHead",
+    "ConditionalBatchNorm2d",
+    "InfoGANHead",
+    "LabelConcat",
+    "ProjectionHead",
     "AutoencoderDiscriminator",
     "AutoencoderOutput",
     "autoencoder_discriminator_images",
