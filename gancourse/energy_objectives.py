@@ -165,9 +165,9 @@ class BEGAN(_AutoencoderEnergy):
         self.convergence.copy_(E.began_convergence(real_energy, fake_energy, self.gamma))
 
     def logs(self) -> dict[str, torch.Tensor]:
-        real_energy, fake_energy = (
-            (e.mean() for e in self._last) if self._last else (self.k, self.k)
-        )
+        if self._last is None:
+            raise RuntimeError("BEGAN.logs() reads the last D step's energies: call d_loss first")
+        real_energy, fake_energy = (e.mean() for e in self._last)
         return {
             "k": self.k.clone(),
             "M_global": self.convergence.clone(),

@@ -18,7 +18,8 @@ and the loop asks nothing about which kind it is.
 
 Beneath the interface the formulas stay pure functions of logits, tested against closed forms
 (:mod:`gancourse.losses`); :class:`LogitObjective` joins such a pair into an objective.
-Stateful objectives (Fisher GAN's multiplier; later BEGAN's :math:`k_t` and MAGAN's margin)
+Stateful objectives (Fisher GAN's multiplier here; BEGAN's :math:`k_t` and MAGAN's margin in
+:mod:`gancourse.energy_objectives`)
 keep their state in the object, change it only in :meth:`Objective.update`, and save it with
 :meth:`Objective.state_dict`, which the trainer's checkpoint holds.
 
