@@ -82,7 +82,7 @@ class CUDAGraphStep:
         return d_loss, g_loss, {}
 
     def _copy_inputs(self, batch) -> None:
-        for static, fresh in zip(_tensors(self.static_inputs), _tensors(batch), strict=True):
+        for static, fresh in zip(self.static_inputs.tensors(), batch.tensors(), strict=True):
             static.copy_(fresh)
 
     def _capture(self, batch) -> None:
@@ -98,6 +98,9 @@ class CUDAGraphStep:
             tuple(static(t) for t in batch.reals),
             tuple(static(t) for t in batch.d_latents),
             static(batch.g_latent),
+            tuple(static(t) for t in batch.real_labels),
+            tuple(static(t) for t in batch.d_fake_labels),
+            None if batch.g_fake_labels is None else static(batch.g_fake_labels),
         )
         for opt in self.optimizers:
             # the gradients are then allocated inside the graph, at addresses every replay reuses
@@ -105,12 +108,3 @@ class CUDAGraphStep:
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph):
             self.static_outputs = self.step(self.static_inputs, record_grad_norms=True)
-
-
-def _tensors(batch) -> list[torch.Tensor]:
-    """The distinct input tensors of a StepInputs, in a fixed order."""
-    seen: dict[int, torch.Tensor] = {}
-    for t in (*batch.reals, *batch.d_latents, batch.g_latent):
-        if id(t) not in seen:
-            seen[id(t)] = t
-    return list(seen.values())

@@ -7,10 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
+from typing import Any, NamedTuple
 
 import torch
 
-__all__ = ["Batch", "Objective"]
+__all__ = ["Batch", "DiscriminatorOutput", "Objective"]
+
+
+class DiscriminatorOutput(NamedTuple):
+    """What a discriminator with a second head returns: the adversarial ``logits`` ``[B, 1]``
+    that every loss reads, and ``aux``, the head's output (ACGAN's class logits, InfoGAN's
+    :class:`~gancourse.nets.conditional.InfoGANOutput`), read by the objective that trains it."""
+
+    logits: torch.Tensor
+    aux: Any
 
 
 class Batch:
@@ -20,13 +30,17 @@ class Batch:
         D: the discriminator as a function of samples (in the generator step of the merged
             update, D with its parameters detached); ``None`` when the logits are given.
         real, fake: the samples, ``[B, ...]`` (``fake`` detached from G in a D step).
-        real_labels, fake_labels: class labels ``[B]`` when the data has them.
-        latent: the noise ``z`` the fakes were made from, ``[B, latent_dim]`` (in the generator
-            step; read by objectives that estimate the generator's entropy, such as MEG's).
+        real_labels, fake_labels: class labels ``[B]`` in a conditional run; D is then called as
+            ``D(x, y)``, the real samples with theirs and the fakes with the labels G was given.
+        latent: the noise ``z`` the fakes were made from, ``[B, latent_dim]`` (read by objectives
+            that estimate the generator's entropy, such as MEG's, and by InfoGAN, whose codes
+            are part of z).
 
     ``real_logits`` and ``fake_logits`` are ``D(real)`` and ``D(fake)``, computed on first use
-    and kept. :meth:`of_logits` builds a batch from given logits, for checking a formula by
-    hand; :meth:`rows` splits a batch into the row blocks of stacked models.
+    and kept. A D with a second head returns a :class:`DiscriminatorOutput`; its ``logits`` are
+    ``real_logits``/``fake_logits`` and its ``aux`` is ``real_aux``/``fake_aux``.
+    :meth:`of_logits` builds a batch from given logits, for checking a formula by hand;
+    :meth:`rows` splits a batch into the row blocks of stacked models.
     """
 
     def __init__(
@@ -44,20 +58,40 @@ class Batch:
 
     @cached_property
     def real_logits(self) -> torch.Tensor:
-        return self._discriminate(self.real, "real")
+        return _logits(self._real_output)
 
     @cached_property
     def fake_logits(self) -> torch.Tensor:
-        return self._discriminate(self.fake, "fake")
+        return _logits(self._fake_output)
 
-    def _discriminate(self, x: torch.Tensor | None, which: str) -> torch.Tensor:
+    @cached_property
+    def real_aux(self):
+        """The second head's output on the real samples (ACGAN's class logits, ...)."""
+        return _aux(self._real_output, "real")
+
+    @cached_property
+    def fake_aux(self):
+        """The second head's output on the fakes (ACGAN's class logits, InfoGAN's Q)."""
+        return _aux(self._fake_output, "fake")
+
+    @cached_property
+    def _real_output(self):
+        return self._discriminate(self.real, self.real_labels, "real")
+
+    @cached_property
+    def _fake_output(self):
+        return self._discriminate(self.fake, self.fake_labels, "fake")
+
+    def _discriminate(
+        self, x: torch.Tensor | None, labels: torch.Tensor | None, which: str
+    ) -> torch.Tensor | DiscriminatorOutput:
         if self.D is None or x is None:
             raise ValueError(
                 f"this objective reads D's output on the {which} samples, but the batch has "
                 f"{'no discriminator' if self.D is None else f'no {which} samples'}: pass them "
                 f"(e.g. generator_step(z, real=...) for a loss that compares with the reals)"
             )
-        return self.D(x)
+        return self.D(x) if labels is None else self.D(x, labels)
 
     @classmethod
     def of_logits(cls, real_logits: torch.Tensor | None, fake_logits: torch.Tensor | None) -> Batch:
@@ -89,6 +123,20 @@ class Batch:
         ):
             blocks.append(_RowBlock(parent, m, n, real, fake, real_y, fake_y, latent))
         return blocks
+
+
+def _logits(output) -> torch.Tensor:
+    return output.logits if isinstance(output, DiscriminatorOutput) else output
+
+
+def _aux(output, which: str):
+    if not isinstance(output, DiscriminatorOutput):
+        raise ValueError(
+            f"this objective reads a second head of D on the {which} samples (class logits, "
+            "InfoGAN's Q), but D returned plain logits: build D with that head (e.g. "
+            "ConditionalDCGANDiscriminator(head='acgan') or InfoGANDiscriminator)"
+        )
+    return output.aux
 
 
 class _RowBlock(Batch):
@@ -133,6 +181,13 @@ class Objective:
         """The values named in :attr:`log_names` after the last :meth:`update` (on the device);
         the trainer logs their mean over each log interval."""
         return {}
+
+    def sample_latent(
+        self, n: int, latent_dim: int, generator: torch.Generator, device: torch.device
+    ) -> torch.Tensor:
+        """The generator's input, ``[n, latent_dim]``: z ~ N(0, I) — unless the objective gives z
+        a structure of its own (InfoGAN's codes)."""
+        return torch.randn(n, latent_dim, generator=generator, device=device)
 
     def generator_modules(self) -> tuple[torch.nn.Module, ...]:
         """Networks of the objective's own whose parameters the generator's optimizer trains

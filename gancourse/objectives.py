@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import torch
 
 from . import losses as L
+from .conditional_objectives import CONDITIONAL_LOSSES
 from .energy_objectives import ENERGY_LOSSES
 from .objective_base import Batch, Objective
 
@@ -146,6 +147,7 @@ LOSSES: dict[str, Callable[..., Objective]] = {
     "wgan-ctransform": CTransformObjective,
     "fisher": FisherGAN,
     **ENERGY_LOSSES,  # EBGAN, BEGAN, MAGAN, loss-sensitive, MEG (notebook 08)
+    **CONDITIONAL_LOSSES,  # ACGAN, InfoGAN (notebook 11)
 }
 """The registry: name → a constructor of the objective (its keyword arguments are the
 objective's options, e.g. Fisher GAN's ``rho``). Adding an objective is one class or one pair

@@ -17,8 +17,11 @@ from torch import nn
 
 from .config import seed_everything
 from .nets import (
+    ConditionalDCGANDiscriminator,
+    ConditionalDCGANGenerator,
     DCGANDiscriminator,
     DCGANGenerator,
+    InfoGANDiscriminator,
     autoencoder_discriminator_images,
     autoencoder_discriminator_points,
     mlp_discriminator,
@@ -32,6 +35,7 @@ __all__ = [
     "RECIPES",
     "TOY_LATENT_DIM",
     "Recipe",
+    "conditional_dcgan",
     "dcgan_gan",
     "energy_dcgan",
     "get_recipe",
@@ -237,6 +241,84 @@ def energy_dcgan(
 
 DCGAN_DEFAULTS = {"batch_size": 64, "lr_d": 2e-4, "lr_g": 2e-4, "betas": (0.5, 0.999)}
 """The DCGAN paper's optimizer and batch, :func:`dcgan_gan`'s TrainConfig defaults."""
+
+CONDITIONAL_MODELS = ("cgan", "acgan", "projection", "infogan")
+
+
+def conditional_dcgan(
+    data,
+    model: str = "projection",
+    seed: int = 0,
+    latent_dim: int = 100,
+    width: int = 64,
+    levels: int = 3,
+    embed_dim: int = 10,
+    conditioning: str = "",
+    n_continuous: int = 2,
+    loss_options: dict | None = None,
+    device=None,
+    progress: bool = False,
+    trainer_kwargs: dict | None = None,
+    **config,
+) -> GANTrainer:
+    """Notebook 11's conditional DCGANs on a labelled image sampler, by ``model``:
+
+    * ``"cgan"``: G(z ⊕ embed(y)), D with one-hot label planes on its input, NSGAN;
+    * ``"acgan"``: G(z ⊕ embed(y)), D with an auxiliary classifier (it does not see y), the ACGAN
+      loss (class weights 1, NSGAN);
+    * ``"projection"``: G with conditional batch norm, the projection D with spectral norm (no
+      batch norm), hinge loss, Adam β = (0, 0.9);
+    * ``"infogan"``: unconditional — the DCGAN G on z = [noise, a 10-way code, ``n_continuous``
+      uniform codes], D with InfoGAN's Q head, λ = 1 and 0.1.
+
+    ``conditioning`` replaces the generator's way in (``"concat"`` or ``"batchnorm"``; empty: the
+    model's own), for ablations. The number of classes is read from the data's labels. Other
+    options as in :func:`dcgan_gan`.
+    """
+    if model not in CONDITIONAL_MODELS:
+        raise ValueError(f"model must be one of {', '.join(CONDITIONAL_MODELS)}, got {model!r}")
+    seed_everything(seed)
+    _, channels, height, width_px = data.images.shape
+    if height != width_px:
+        raise ValueError(f"the conditional DCGAN expects square images, got {height} × {width_px}")
+    if getattr(data, "labels", None) is None:
+        raise ValueError("conditional models train on labelled data: pass ImageSampler(labels=...)")
+    num_classes = int(data.labels.max()) + 1
+    sizes = {"channels": channels, "width": width, "levels": levels, "image_size": height}
+    defaults = dict(DCGAN_DEFAULTS)
+    options = dict(loss_options or {})
+    if model == "infogan":
+        options = {"n_categories": num_classes, "n_continuous": n_continuous, **options}
+        generator: nn.Module = DCGANGenerator(latent_dim, **sizes)
+        discriminator: nn.Module = InfoGANDiscriminator(
+            **sizes, n_categories=options["n_categories"], n_continuous=options["n_continuous"]
+        )
+        defaults.update(loss="infogan")
+    else:
+        conditioning = conditioning or ("batchnorm" if model == "projection" else "concat")
+        generator = ConditionalDCGANGenerator(
+            latent_dim, num_classes, **sizes, conditioning=conditioning, embed_dim=embed_dim
+        )
+        head = {"cgan": "concat", "acgan": "acgan", "projection": "projection"}[model]
+        sn = model == "projection"
+        discriminator = ConditionalDCGANDiscriminator(
+            num_classes, **sizes, head=head, batch_norm=not sn, spectral_norm=sn
+        )
+        defaults.update(num_classes=num_classes)
+        defaults.update({"cgan": {}, "acgan": {"loss": "acgan"}}.get(model, {}))
+        if model == "projection":
+            defaults.update(loss="hinge", betas=(0.0, 0.9))
+    return _trainer(
+        generator,
+        discriminator,
+        data,
+        latent_dim,
+        TrainConfig(seed=seed, loss_options=options or None, **{**defaults, **config}),
+        [],
+        device=device,
+        progress=progress,
+        trainer_kwargs=trainer_kwargs,
+    )
 
 
 def _trainer(
@@ -457,8 +539,62 @@ _TOY_GRID = Recipe(
     eval_every=1_000,
 )
 
+_CGAN = Recipe(
+    name="cgan-fmnist",
+    summary="CGAN: label embedding on z, one-hot label planes on D's input, DCGAN 64/128/256, NSGAN",
+    data="fashion-mnist-classes",
+    builder=conditional_dcgan,
+    options={"model": "cgan"},
+    steps=20_000,
+    eval_every=2_500,
+)
+_ACGAN = Recipe(
+    name="acgan-fmnist",
+    summary="ACGAN: label embedding on z, D with an auxiliary classifier, NSGAN + class loss",
+    data="fashion-mnist-classes",
+    builder=conditional_dcgan,
+    options={"model": "acgan"},
+    steps=20_000,
+    eval_every=2_500,
+)
+_PROJECTION = Recipe(
+    name="projection-sn-hinge-fmnist",
+    summary=(
+        "the flagship conditional model: conditional batch norm in G, the projection "
+        "discriminator with spectral norm, hinge loss, Adam(2e-4, β=(0, 0.9)), EMA of G (0.999)"
+    ),
+    data="fashion-mnist-classes",
+    builder=conditional_dcgan,
+    options={"model": "projection", "ema_decay": 0.999},
+    steps=20_000,
+    eval_every=2_500,
+)
+_INFOGAN = Recipe(
+    name="infogan-fmnist",
+    summary=(
+        "InfoGAN: z = 62 noise + a 10-way code + 2 uniform codes, Q on D's trunk, λ = 1 / 0.1, "
+        "NSGAN; the code is matched to FashionNet's classes"
+    ),
+    data="fashion-mnist-classes",
+    builder=conditional_dcgan,
+    options={"model": "infogan", "latent_dim": 74},
+    steps=20_000,
+    eval_every=2_500,
+)
+
 RECIPES: dict[str, Recipe] = {
-    r.name: r for r in (_DCGAN_NSGAN, _DCGAN_SN_HINGE, _TOY_RING, _TOY_GRID, _TOY_WGANGP_RING)
+    r.name: r
+    for r in (
+        _DCGAN_NSGAN,
+        _DCGAN_SN_HINGE,
+        _TOY_RING,
+        _TOY_GRID,
+        _TOY_WGANGP_RING,
+        _CGAN,
+        _ACGAN,
+        _PROJECTION,
+        _INFOGAN,
+    )
 }
 """Every named recipe, by name."""
 

@@ -10,8 +10,8 @@ an image run?":
 * :meth:`~Task.report` — what ``gancourse evaluate`` prints.
 
 :class:`ToyTask` (a 2-D mixture: mode coverage) and :class:`ImageTask` (Fashion-MNIST:
-FashionNet-FID) are the two kinds so far; conditional and paired tasks (notebooks 11-13) add
-their own class.
+FashionNet-FID) are the two kinds; :class:`ClassImageTask` adds the class metrics of the
+conditional models (notebook 11).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["FASHION_MNIST", "ImageTask", "Task", "ToyTask", "get_task"]
+__all__ = ["FASHION_MNIST", "ClassImageTask", "ImageTask", "Task", "ToyTask", "get_task"]
 
 SAMPLE_SEED = 1234  # the fixed noise of the sample pictures
 
@@ -156,10 +156,77 @@ class ImageTask(Task):
         return lines
 
 
+@dataclass(frozen=True)
+class ClassImageTask(ImageTask):
+    """Fashion-MNIST for the conditional models of notebook 11: FashionNet-FID as in
+    :class:`ImageTask`, plus the class metrics of :mod:`gancourse.metrics.classes` — the
+    accuracy of FashionNet on class-conditional samples (for InfoGAN, the accuracy of its code
+    after the best matching to classes) during training, and in ``gancourse evaluate`` also the
+    mean intra-FID and the class histogram. The sample picture has one class (code) per row."""
+
+    name: str = "fashion-mnist-classes"
+
+    def metrics(self, n: int, ema: bool, device=None) -> dict[str, Callable]:
+        from .metrics import FashionNetFeatures
+        from .metrics.classes import conditional_scores
+
+        callbacks = super().metrics(n, ema, device)
+        extractor = FashionNetFeatures(device)
+
+        def classes(trainer) -> dict[str, float]:
+            scores = conditional_scores(
+                trainer, None, None, max(n // 10, 2), SAMPLE_SEED, None, extractor, False
+            )
+            key = "accuracy" if trainer.conditional else "code_accuracy"
+            return {key: scores[key]}
+
+        callbacks["classes"] = classes
+        return callbacks
+
+    def draw_samples(self, trainer, title: str):
+        from matplotlib.figure import Figure
+
+        from .metrics.classes import class_conditional_samples, infogan_samples
+        from .viz import show_images
+
+        draw = class_conditional_samples if trainer.conditional else infogan_samples
+        images, _ = draw(trainer, 10, SAMPLE_SEED)
+        fig = Figure(figsize=(8, 8))
+        ax = fig.subplots()
+        show_images(images, nrow=10, ax=ax)
+        ax.set_title(f"{title} — one {'class' if trainer.conditional else 'code'} per row")
+        return fig
+
+    def report(self, trainer, n: int, ema: bool | None, seed: int, inception: bool) -> list[str]:
+        from .datasets import CLASS_NAMES, fashion_mnist
+        from .metrics.classes import conditional_scores
+
+        lines = super().report(trainer, n, ema, seed, inception)
+        test_images, test_labels = fashion_mnist("test")
+        per_class = max(n // 10, 2)
+        s = conditional_scores(trainer, test_images, test_labels, per_class, seed, ema)
+        shares = "  ".join(
+            f"{name[:7]} {p:.2f}" for name, p in zip(CLASS_NAMES, s["histogram"], strict=True)
+        )
+        if trainer.conditional:
+            lines.append(
+                f"classes     FashionNet accuracy on samples {s['accuracy']:.3f} (chance 0.100)"
+                f"   mean intra-FID {s['intra_fid_mean']:.3f} ({per_class} per class)"
+            )
+        else:
+            lines.append(
+                f"codes       matched accuracy {s['code_accuracy']:.3f}   purity "
+                f"{s['code_purity']:.3f}   code → class {s['mapping']}"
+            )
+        lines.append(f"predicted   {shares}")
+        return lines
+
+
 FASHION_MNIST = ImageTask()
 
 _TASKS: dict[str, Task] = {
     "fashion-mnist": FASHION_MNIST,
+    "fashion-mnist-classes": ClassImageTask(),
     "ring": ToyTask("ring"),
     "grid": ToyTask("grid"),
 }

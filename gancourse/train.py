@@ -19,6 +19,11 @@ weights; and the **merged one-step update**, which does a D step and a G step wi
 optimizer and one backward pass (see :meth:`GANTrainer.merged_losses`); and, on CUDA, replaying each
 whole step as one CUDA graph (``cuda_graph=True``, :mod:`gancourse.graphed`).
 
+Conditional runs (notebook 11, ``config.num_classes > 0``) go through the same loop: the real
+batches come with their labels, the loop draws the labels of the fakes, and the networks are
+called as ``G(z, y)`` and ``D(x, y)`` (the objective sees both sets of labels in its
+:class:`~gancourse.objectives.Batch`).
+
 What the loop promises: every random draw comes from one generator (``trainer.rng``) that
 is checkpointed with the weights, optimizer states and history, so a resumed run continues
 bit-for-bit; checkpoints are written atomically and loaded with ``weights_only=True``;
@@ -58,10 +63,13 @@ class GANTrainer(TrainerState):
     """Trains a generator against a discriminator.
 
     Args:
-        generator: maps ``[B, latent_dim]`` noise to samples.
-        discriminator: maps samples to logits ``[B, 1]`` (or ``[B]``).
+        generator: maps ``[B, latent_dim]`` noise to samples (``G(z, y)`` in a conditional run).
+        discriminator: maps samples to logits ``[B, 1]`` (or ``[B]``; ``D(x, y)`` in a
+            conditional run); a D with a second head returns a
+            :class:`~gancourse.objective_base.DiscriminatorOutput`.
         data: anything with ``sample(n, generator=...)`` returning a batch on the
-            device: a toy distribution or an :class:`~gancourse.datasets.ImageSampler`.
+            device: a toy distribution or an :class:`~gancourse.datasets.ImageSampler` (with
+            ``labels`` and ``sample_with_labels`` for a conditional run).
         latent_dim: the size of the noise vector z ~ N(0, I).
         config: a :class:`TrainConfig`.
         device: default :func:`gancourse.device`; the networks are moved there.
@@ -129,6 +137,7 @@ class GANTrainer(TrainerState):
         self.progress = progress
 
         c = self.config
+        self.class_frequencies = self._check_conditioning(data) if c.num_classes else None
         if c.cuda_graph and not self.objective.cuda_graph_safe:
             raise ValueError(
                 f"the {c.loss} objective keeps state on the host (it reads its totals between "
@@ -173,19 +182,79 @@ class GANTrainer(TrainerState):
 
             self.graphed_step = CUDAGraphStep(self.update, self.optimizers.values(), self.device)
 
+    @property
+    def conditional(self) -> bool:
+        """Whether the networks take labels (``config.num_classes > 0``)."""
+        return self.config.num_classes > 0
+
+    def _check_conditioning(self, data) -> torch.Tensor:
+        """A conditional run needs labelled data whose labels fit ``num_classes``, and no
+        control that calls D without labels; returns the training set's class frequencies."""
+        k = self.config.num_classes
+        labels = getattr(data, "labels", None)
+        if labels is None or not hasattr(data, "sample_with_labels"):
+            raise ValueError(
+                f"num_classes={k} makes this a conditional run, but the data has no labels: "
+                "pass an ImageSampler built with labels=..., or num_classes=0"
+            )
+        if int(labels.min()) < 0 or int(labels.max()) >= k:
+            raise ValueError(
+                f"the data's labels run from {int(labels.min())} to {int(labels.max())}, "
+                f"outside [0, {k}): set num_classes to the number of classes"
+            )
+        for control in self.controls:
+            kind = type(control)
+            if kind.penalty is not CriticControl.penalty or kind.wrap is not CriticControl.wrap:
+                raise ValueError(
+                    f"{control!r} calls D without labels, which a conditional D needs; "
+                    "conditional runs take spectral norm or clipping, not a gradient penalty "
+                    "or gradient normalisation"
+                )
+        counts = torch.bincount(labels.long(), minlength=k).to(self.device, torch.float64)
+        return (counts / counts.sum()).float()
+
     # ----------------------------------------------------------------- the objective
     def sample_latent(self, n: int) -> torch.Tensor:
-        """z ~ N(0, I), ``[n, latent_dim]``, from the trainer's generator."""
-        return torch.randn(n, self.latent_dim, generator=self.rng, device=self.device)
+        """The generator's input ``[n, latent_dim]`` from the trainer's generator: z ~ N(0, I),
+        or the structure the objective gives it (InfoGAN's codes)."""
+        return self.objective.sample_latent(n, self.latent_dim, self.rng, self.device)
 
     def sample_real(self, n: int) -> torch.Tensor:
         """A batch of ``n`` real samples, drawn with the trainer's generator."""
         return self.data.sample(n, generator=self.rng)
 
-    def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    def sample_real_with_labels(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """A real batch and its labels (``None`` in an unconditional run)."""
+        if not self.conditional:
+            return self.sample_real(n), None
+        return self.data.sample_with_labels(n, generator=self.rng)
+
+    def sample_fake_labels(self, n: int) -> torch.Tensor:
+        """Labels for ``n`` fakes, int64 ``[n]``: uniform over the classes, or drawn with the
+        training set's class frequencies (``config.fake_labels``)."""
+        if not self.conditional:
+            raise ValueError("fake labels are drawn in a conditional run only (num_classes > 0)")
+        if self.config.fake_labels == "uniform":
+            k = self.config.num_classes
+            return torch.randint(k, (n,), generator=self.rng, device=self.device)
+        return torch.multinomial(self.class_frequencies, n, replacement=True, generator=self.rng)
+
+    def _generate(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        return self.G(z) if labels is None else self.G(z, labels)
+
+    def discriminator_loss(
+        self,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        real_labels: torch.Tensor | None = None,
+        fake_labels: torch.Tensor | None = None,
+        latent: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """L_D on a real and a fake batch (pass ``fake`` detached from G), plus the critic
-        controls' penalties."""
-        loss = self.objective.d_loss(Batch(self.D, real, fake))
+        controls' penalties. The labels are those of a conditional run; ``latent`` is the z of
+        the fakes (InfoGAN's Q reads its codes)."""
+        batch = Batch(self.D, real, fake, real_labels, fake_labels, latent=latent)
+        loss = self.objective.d_loss(batch)
         for control in self.controls:
             penalty = control.penalty(self.D, real, fake)
             if penalty is not None:
@@ -196,17 +265,24 @@ class GANTrainer(TrainerState):
         self,
         real: torch.Tensor | None,
         fake: torch.Tensor,
-        discriminator: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        discriminator: Callable[..., torch.Tensor] | None = None,
         latent: torch.Tensor | None = None,
+        real_labels: torch.Tensor | None = None,
+        fake_labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """L_G on a fake batch G(z) and a real batch (read only by objectives that compare
         with the reals); ``discriminator`` replaces D (the merged update passes D with its
-        parameters detached); ``latent`` is the z of the fakes (read by MEG's entropy term)."""
+        parameters detached); ``latent`` is the z of the fakes (read by MEG's entropy term and
+        InfoGAN's bound); the labels are those of a conditional run."""
         d = self.D if discriminator is None else discriminator
-        return self.objective.g_loss(Batch(d, real, fake, latent=latent))
+        return self.objective.g_loss(Batch(d, real, fake, real_labels, fake_labels, latent))
 
     def merged_losses(
-        self, real: torch.Tensor, z: torch.Tensor
+        self,
+        real: torch.Tensor,
+        z: torch.Tensor,
+        real_labels: torch.Tensor | None = None,
+        fake_labels: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         r"""The losses of the merged one-step update, ready for one backward pass of their sum.
 
@@ -220,41 +296,64 @@ class GANTrainer(TrainerState):
         :math:`\lambda = \eta_G / \eta_D`. (With plain SGD, scaling :math:`L_G` by
         :math:`\lambda` would do the same; with Adam it would not, as Adam ignores a loss's scale.)
         """
-        fake = self.G(z)
-        d_loss = self.discriminator_loss(real, fake.detach())
+        fake = self._generate(z, fake_labels)
+        d_loss = self.discriminator_loss(real, fake.detach(), real_labels, fake_labels, z)
         frozen = {name: p.detach() for name, p in self.D.named_parameters()}
 
-        def frozen_d(x: torch.Tensor) -> torch.Tensor:
-            return torch.func.functional_call(self.D, frozen, (x,))
+        def frozen_d(*inputs: torch.Tensor) -> torch.Tensor:  # (x) or (x, y)
+            return torch.func.functional_call(self.D, frozen, inputs)
 
-        return d_loss, self.generator_loss(real, fake, discriminator=frozen_d, latent=z)
+        g_loss = self.generator_loss(
+            real, fake, frozen_d, latent=z, real_labels=real_labels, fake_labels=fake_labels
+        )
+        return d_loss, g_loss
 
     # ----------------------------------------------------------------- one step
     def draw_step_inputs(self) -> StepInputs:
         """Every random draw of one training step, in a fixed order, from ``self.rng``:
-        for each D step a real batch and a z batch, then G's z batch. (G's step sees the last
-        D step's real batch, which only objectives that compare with the reals read.) The
-        merged update uses one real and one z batch."""
+        for each D step a real batch (with its labels) and a z batch (then, in a conditional
+        run, the fakes' labels), then G's z batch (and labels). G's step sees the last D step's
+        real batch, which only objectives that compare with the reals read. The merged update
+        uses one real and one z batch."""
         n = self.config.batch_size
-        if self.config.merged:
-            real, z = self.sample_real(n), self.sample_latent(n)
-            return StepInputs((real,), (z,), z)
-        reals, latents = [], []
-        for _ in range(self.config.n_critic):
-            reals.append(self.sample_real(n))
+        steps = 1 if self.config.merged else self.config.n_critic
+        reals, real_labels, latents, fake_labels = [], [], [], []
+        for _ in range(steps):
+            real, labels = self.sample_real_with_labels(n)
+            reals.append(real)
             latents.append(self.sample_latent(n))
-        return StepInputs(tuple(reals), tuple(latents), self.sample_latent(n))
+            if self.conditional:
+                real_labels.append(labels)
+                fake_labels.append(self.sample_fake_labels(n))
+        if self.config.merged:
+            g_latent, g_labels = latents[0], (fake_labels[0] if fake_labels else None)
+        else:
+            g_latent = self.sample_latent(n)
+            g_labels = self.sample_fake_labels(n) if self.conditional else None
+        return StepInputs(
+            tuple(reals), tuple(latents), g_latent, tuple(real_labels), tuple(fake_labels), g_labels
+        )
 
     def discriminator_step(
-        self, real: torch.Tensor | None = None, z: torch.Tensor | None = None
+        self,
+        real: torch.Tensor | None = None,
+        z: torch.Tensor | None = None,
+        real_labels: torch.Tensor | None = None,
+        fake_labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """One optimizer step of D on a real batch and a (detached) fake batch G(z), drawn
-        fresh when not given; returns the loss (on the device)."""
-        real = self.sample_real(self.config.batch_size) if real is None else real
-        z = self.sample_latent(self.config.batch_size) if z is None else z
+        fresh when not given (with their labels, in a conditional run); returns the loss (on
+        the device)."""
+        n = self.config.batch_size
+        if real is None:
+            real, real_labels = self.sample_real_with_labels(n)
+        z = self.sample_latent(n) if z is None else z
+        if self.conditional and fake_labels is None:
+            fake_labels = self.sample_fake_labels(n)
+        self._check_labels_given(real_labels, fake_labels)
         with torch.no_grad():
-            fake = self.G(z)
-        loss = self.discriminator_loss(real, fake)
+            fake = self._generate(z, fake_labels)
+        loss = self.discriminator_loss(real, fake, real_labels, fake_labels, z)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
@@ -262,14 +361,23 @@ class GANTrainer(TrainerState):
         return loss.detach()
 
     def generator_step(
-        self, z: torch.Tensor | None = None, real: torch.Tensor | None = None
+        self,
+        z: torch.Tensor | None = None,
+        real: torch.Tensor | None = None,
+        fake_labels: torch.Tensor | None = None,
+        real_labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """One optimizer step of G against the current D, which is held fixed; returns the loss.
-        ``real`` is read only by objectives whose generator loss compares with the reals."""
+        ``real`` is read only by objectives whose generator loss compares with the reals; in a
+        conditional run G is given ``fake_labels`` (drawn when not given)."""
         z = self.sample_latent(self.config.batch_size) if z is None else z
+        if self.conditional and fake_labels is None:
+            fake_labels = self.sample_fake_labels(len(z))
+        self._check_labels_given(real_labels, fake_labels, with_real=real is not None)
         self.D.requires_grad_(False)  # D is a fixed function here: no gradients to compute for it
         try:
-            loss = self.generator_loss(real, self.G(z), latent=z)
+            fake = self._generate(z, fake_labels)
+            loss = self.generator_loss(real, fake, None, z, real_labels, fake_labels)
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_g.step()
@@ -278,17 +386,37 @@ class GANTrainer(TrainerState):
         return loss.detach()
 
     def merged_step(
-        self, real: torch.Tensor | None = None, z: torch.Tensor | None = None
+        self,
+        real: torch.Tensor | None = None,
+        z: torch.Tensor | None = None,
+        real_labels: torch.Tensor | None = None,
+        fake_labels: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """One step of both networks from one backward pass (see :meth:`merged_losses`)."""
-        real = self.sample_real(self.config.batch_size) if real is None else real
-        z = self.sample_latent(self.config.batch_size) if z is None else z
-        d_loss, g_loss = self.merged_losses(real, z)
+        n = self.config.batch_size
+        if real is None:
+            real, real_labels = self.sample_real_with_labels(n)
+        z = self.sample_latent(n) if z is None else z
+        if self.conditional and fake_labels is None:
+            fake_labels = self.sample_fake_labels(n)
+        self._check_labels_given(real_labels, fake_labels)
+        d_loss, g_loss = self.merged_losses(real, z, real_labels, fake_labels)
         self.opt.zero_grad(set_to_none=True)
         (d_loss + g_loss).backward()
         self.opt.step()
         self._after_d_step()
         return d_loss.detach(), g_loss.detach()
+
+    def _check_labels_given(self, real_labels, fake_labels, with_real: bool = True) -> None:
+        """Labels go with a conditional run's batches (the real ones' when there are reals), and
+        only with them."""
+        if self.conditional and ((with_real and real_labels is None) or fake_labels is None):
+            raise ValueError(
+                "this is a conditional run (num_classes > 0): pass the real batch's labels with "
+                "it (or let the step draw both)"
+            )
+        if not self.conditional and fake_labels is not None:
+            raise ValueError("labels were given to an unconditional run (num_classes = 0)")
 
     def _after_d_step(self) -> None:
         """What follows every D update: the objective's state (Fisher GAN's multiplier), then the
@@ -306,15 +434,23 @@ class GANTrainer(TrainerState):
 
         It reads nothing from the host and draws no random numbers, which is what lets
         :class:`~gancourse.graphed.CUDAGraphStep` record it once and replay it."""
+        real_labels = batch.real_labels or (None,) * len(batch.reals)
+        fake_labels = batch.d_fake_labels or (None,) * len(batch.reals)
         if self.config.merged:
-            d_loss, g_loss = self.merged_step(batch.reals[0], batch.d_latents[0])
+            d_loss, g_loss = self.merged_step(
+                batch.reals[0], batch.d_latents[0], real_labels[0], fake_labels[0]
+            )
         else:
             d_losses = [
-                self.discriminator_step(real, z)
-                for real, z in zip(batch.reals, batch.d_latents, strict=True)
+                self.discriminator_step(*inputs)
+                for inputs in zip(
+                    batch.reals, batch.d_latents, real_labels, fake_labels, strict=True
+                )
             ]
             d_loss = torch.stack(d_losses).mean()
-            g_loss = self.generator_step(batch.g_latent, real=batch.reals[-1])
+            g_loss = self.generator_step(
+                batch.g_latent, batch.reals[-1], batch.g_fake_labels, real_labels[-1]
+            )
         self._update_ema()
         norms = {}
         if record_grad_norms:  # D's .grad still holds its last step: G's step leaves it alone
@@ -453,29 +589,71 @@ class GANTrainer(TrainerState):
             self.rng.set_state(state)
 
     @torch.no_grad()
-    def generate(self, n: int, ema: bool | None = None, seed: int | None = None) -> torch.Tensor:
+    def generate(
+        self,
+        n: int,
+        ema: bool | None = None,
+        seed: int | None = None,
+        labels: torch.Tensor | None = None,
+        latent: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """``n`` generated samples (from the EMA generator if there is one, unless ``ema=False``).
 
         With ``seed`` the noise comes from a fresh generator with that seed, so evaluations
-        are comparable across runs and leave the trainer's random stream untouched.
+        are comparable across runs and leave the trainer's random stream untouched. In a
+        conditional run the samples are of the classes ``labels`` (``[n]``), or of classes drawn
+        uniformly when not given (:meth:`generate_with_labels` returns them). ``latent``
+        (``[n, latent_dim]``) gives the inputs z instead of drawing them (InfoGAN's code grids).
 
         The generator runs as in training (batch-norm layers normalise with the statistics of
         each batch of ``config.batch_size`` — the distribution D was trained against), and
         every buffer is restored afterwards: generating never changes the run.
         """
+        return self.generate_with_labels(n, ema, seed, labels, latent)[0]
+
+    @torch.no_grad()
+    def generate_with_labels(
+        self,
+        n: int,
+        ema: bool | None = None,
+        seed: int | None = None,
+        labels: torch.Tensor | None = None,
+        latent: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """:meth:`generate`, also returning the samples' labels (``None`` when unconditional)."""
         g = self.G_ema if (ema is not False and self.G_ema is not None) else self.G
         rng = self.rng
         if seed is not None:
             rng = torch.Generator(device=self.device)
             rng.manual_seed(seed)
-        size = self.config.batch_size
+        if labels is not None and not self.conditional:
+            raise ValueError("labels were given, but this generator is unconditional")
+        if labels is not None and labels.shape != (n,):
+            raise ValueError(f"expected {n} labels, shape [{n}], got {tuple(labels.shape)}")
+        if latent is not None and latent.shape != (n, self.latent_dim):
+            raise ValueError(
+                f"expected latent of shape [{n}, {self.latent_dim}], got {tuple(latent.shape)}"
+            )
+        size, k = self.config.batch_size, self.config.num_classes
+        if self.conditional and labels is None:
+            labels = torch.randint(k, (n,), generator=rng, device=self.device)
+        batches = []
         with preserved_buffers(g):
             # whole batches only, so that no sample is normalised with a tiny last batch
-            batches = [
-                g(torch.randn(size, self.latent_dim, generator=rng, device=self.device))
-                for _ in range(-(-n // size))
-            ]
-        return torch.cat(batches)[:n]
+            for start in range(0, n, size):
+                z = self.objective.sample_latent(size, self.latent_dim, rng, self.device)
+                if latent is not None:  # the given inputs (a short last batch padded with z)
+                    given = latent[start : start + size].to(self.device)
+                    z = torch.cat([given, z[len(given) :]])
+                if labels is None:
+                    batches.append(g(z))
+                    continue
+                y = labels[start : start + size].to(self.device)
+                if len(y) < size:  # pad a short last batch with classes in turn, cut off below
+                    pad = torch.arange(size - len(y), device=self.device) % k
+                    y = torch.cat([y, pad])
+                batches.append(g(z, y))
+        return torch.cat(batches)[:n], labels
 
     # ----------------------------------------------------------------- logging
     def _logging_step(self) -> bool:

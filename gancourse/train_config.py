@@ -30,6 +30,11 @@ class TrainConfig:
     ema_decay: float | None = None  # e.g. 0.999: keep an EMA copy of G's weights
     log_every: int = 50  # steps between log lines (and the only host-device syncs)
     seed: int = 0  # seeds trainer.rng, which draws every batch and every z
+    # A conditional run (notebook 11) when > 0: the data's labels come with each real batch,
+    # the loop draws the fakes' labels ("uniform" over the classes, or with the training set's
+    # class "frequencies"), and the networks are called as G(z, y) and D(x, y).
+    num_classes: int = 0
+    fake_labels: str = "uniform"
     # Replay each step as one CUDA graph when training on CUDA (ignored on CPU and MPS): same
     # arithmetic, far fewer kernel launches; see gancourse.graphed.CUDAGraphStep.
     cuda_graph: bool = False
@@ -44,6 +49,14 @@ class TrainConfig:
         if self.lr_d <= 0 or self.lr_g <= 0:
             raise ValueError(
                 f"learning rates must be positive, got lr_d={self.lr_d}, lr_g={self.lr_g}"
+            )
+        if self.num_classes < 0:
+            raise ValueError(
+                f"num_classes must be >= 0 (0: an unconditional run), got {self.num_classes}"
+            )
+        if self.fake_labels not in ("uniform", "frequencies"):
+            raise ValueError(
+                f"fake_labels must be 'uniform' or 'frequencies', got {self.fake_labels!r}"
             )
         if self.merged and self.n_critic != 1:
             raise ValueError("the merged one-step update does one D and one G step: use n_critic=1")
@@ -62,7 +75,7 @@ class TrainConfig:
         def is_number(v) -> bool:
             return isinstance(v, int | float) and not isinstance(v, bool)
 
-        for name in ("batch_size", "n_critic", "log_every", "seed"):
+        for name in ("batch_size", "n_critic", "log_every", "seed", "num_classes"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool):
                 fail(name, "an integer")
@@ -74,8 +87,9 @@ class TrainConfig:
                 fail(name, "True or False")
         if self.ema_decay is not None and not is_number(self.ema_decay):
             fail("ema_decay", "a number or None")
-        if not isinstance(self.loss, str) or not isinstance(self.optimizer, str):
-            fail("loss" if not isinstance(self.loss, str) else "optimizer", "a name (a string)")
+        for name in ("loss", "optimizer", "fake_labels"):
+            if not isinstance(getattr(self, name), str):
+                fail(name, "a name (a string)")
         if self.loss_options is not None and not isinstance(self.loss_options, dict):
             fail("loss_options", "a dict of the objective's options")
         if not (
@@ -92,11 +106,30 @@ EXECUTION_ONLY = {"cuda_graph"}
 
 
 class StepInputs(NamedTuple):
-    """The random inputs of one training step (see :meth:`GANTrainer.draw_step_inputs`)."""
+    """The random inputs of one training step (see :meth:`GANTrainer.draw_step_inputs`); the
+    labels are empty (``()``, ``None``) in an unconditional run."""
 
     reals: tuple[torch.Tensor, ...]  # one real batch per D step
     d_latents: tuple[torch.Tensor, ...]  # one z batch per D step
     g_latent: torch.Tensor  # G's z batch
+    real_labels: tuple[torch.Tensor, ...] = ()  # the labels of each real batch
+    d_fake_labels: tuple[torch.Tensor, ...] = ()  # the labels G is given in each D step
+    g_fake_labels: torch.Tensor | None = None  # ... and in the G step
+
+    def tensors(self) -> list[torch.Tensor]:
+        """The distinct input tensors, in a fixed order (the merged step uses one z twice)."""
+        seen: dict[int, torch.Tensor] = {}
+        for t in (
+            *self.reals,
+            *self.d_latents,
+            self.g_latent,
+            *self.real_labels,
+            *self.d_fake_labels,
+            self.g_fake_labels,
+        ):
+            if t is not None and id(t) not in seen:
+                seen[id(t)] = t
+        return list(seen.values())
 
 
 def make_optimizer(

@@ -137,6 +137,20 @@ def began_k(k, real, fake, gamma, lambda_k):
     return float(min(1.0, max(0.0, float(k) + lambda_k * (gamma * real.mean() - fake.mean()))))
 
 
+def acgan_ce(logits, labels):  # written out: minus the log-softmax of the label, averaged
+    log_p = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    return -log_p[torch.arange(len(labels)), labels].mean()
+
+
+def projection(phi, w, b, embedding, labels):
+    return phi @ w + b + torch.einsum("bf,bf->b", embedding[labels], phi)
+
+
+def info_bound(logits, codes):
+    log_q = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    return log_q[torch.arange(len(codes)), codes].mean() + math.log(logits.shape[1])
+
+
 RIGHT = {
     "discriminator_loss": d_loss,
     "optimal_discriminator": optimal_d,
@@ -155,6 +169,9 @@ RIGHT = {
     "ebgan_d_loss": ebgan_d,
     "pulling_away_term": pt,
     "began_k_update": began_k,
+    "acgan_class_loss": acgan_ce,
+    "projection_logit": projection,
+    "infogan_categorical_bound": info_bound,
 }
 
 
@@ -486,6 +503,43 @@ WRONG = [
         "adds to the old one",
     ),
     ("began_k_update", lambda k, r, f, g, lk: (k + lk * (g * r - f)).clamp(0, 1), "one number"),
+    ("acgan_class_loss", lambda lg, y: F.cross_entropy(lg.softmax(1), y), "softmax applied twice"),
+    ("acgan_class_loss", lambda lg, y: F.cross_entropy(lg, y, reduction="sum"), "do not sum"),
+    ("acgan_class_loss", lambda lg, y: -lg.gather(1, y[:, None]).mean(), "log-softmax is missing"),
+    ("acgan_class_loss", lambda lg, y: -lg.softmax(1).gather(1, y[:, None]).mean(), "take the log"),
+    ("acgan_class_loss", lambda lg, y: -F.cross_entropy(lg, y), "the sign"),
+    ("acgan_class_loss", lambda lg, y: F.cross_entropy(lg, y).detach(), "without a gradient"),
+    ("acgan_class_loss", lambda lg, y: F.cross_entropy(lg, y, reduction="none"), "one number"),
+    ("acgan_class_loss", lambda lg, y: (_ for _ in ()).throw(NotImplementedError), "not written"),
+    ("projection_logit", lambda p, w, b, e, y: p @ w + b, "projection term"),
+    ("projection_logit", lambda p, w, b, e, y: (e[y] * p).sum(1), "unconditional term"),
+    ("projection_logit", lambda p, w, b, e, y: p @ w + b + p @ e.sum(0), "own class"),
+    ("projection_logit", lambda p, w, b, e, y: p @ w + (e[y] * p).sum(1), "the bias"),
+    ("projection_logit", lambda p, w, b, e, y: (p @ w + b + (e[y] * p).sum(1)).sum(), "one number"),
+    (
+        "projection_logit",
+        lambda p, w, b, e, y: (p @ w + b + (e[y] * p).sum(1)).detach(),
+        "without a gradient",
+    ),
+    ("projection_logit", lambda p, w, b, e, y: p @ w + b + (e[y] * p).sum(1) + 1, "differ"),
+    ("infogan_categorical_bound", lambda lg, c: -F.cross_entropy(lg, c), "entropy H(c)"),
+    ("infogan_categorical_bound", lambda lg, c: F.cross_entropy(lg, c) + math.log(10), "sign"),
+    (
+        "infogan_categorical_bound",
+        lambda lg, c: lg.softmax(1).gather(1, c[:, None]).mean() + math.log(10),
+        "not Q(c|x)",
+    ),
+    (
+        "infogan_categorical_bound",
+        lambda lg, c: -F.cross_entropy(lg.softmax(1), c) + math.log(10),
+        "raw",
+    ),
+    (
+        "infogan_categorical_bound",
+        lambda lg, c: -F.cross_entropy(lg, c) + math.log(len(c)),
+        "not ln B",
+    ),
+    ("infogan_categorical_bound", lambda lg, c: info_bound(lg, c).detach(), "without a gradient"),
 ]
 
 

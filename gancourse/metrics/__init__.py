@@ -1,6 +1,19 @@
 """Evaluation metrics: mode coverage on toy data; FID, KID, IS, precision/recall and Parzen
-log-likelihood on images, from pluggable feature extractors."""
+log-likelihood on images, from pluggable feature extractors; class metrics for conditional
+generators."""
 
+from .classes import (
+    CodeMatch,
+    IntraFID,
+    class_accuracy,
+    class_conditional_samples,
+    class_histogram,
+    conditional_scores,
+    infogan_samples,
+    intra_fid,
+    match_codes,
+    predicted_classes,
+)
 from .evaluate import evaluate
 from .features import FashionNetFeatures, InceptionFeatures, extract
 from .fid import feature_statistics, fid, fid_from_stats
@@ -21,6 +34,16 @@ from .precision_recall import inside_knn_balls, knn_radii, precision_recall
 from .tracking import FIDTracker
 
 __all__ = [
+    "CodeMatch",
+    "IntraFID",
+    "class_accuracy",
+    "class_conditional_samples",
+    "class_histogram",
+    "conditional_scores",
+    "infogan_samples",
+    "intra_fid",
+    "match_codes",
+    "predicted_classes",
     "ChanceCoverage",
     "CoverageSummary",
     "FIDTracker",

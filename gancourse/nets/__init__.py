@@ -7,6 +7,11 @@ from .conditional import (
     LabelConcat,
     ProjectionHead,
 )
+from .conditional_dcgan import (
+    ConditionalDCGANDiscriminator,
+    ConditionalDCGANGenerator,
+    InfoGANDiscriminator,
+)
 from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init_, feature_map_sizes
 from .energy import (
     AutoencoderDiscriminator,
@@ -20,6 +25,9 @@ from .stacked import StackedLinear, StackedMLP
 __all__ = [
     "AuxiliaryClassifierHead",
     "ConditionalBatchNorm2d",
+    "ConditionalDCGANDiscriminator",
+    "ConditionalDCGANGenerator",
+    "InfoGANDiscriminator",
     "InfoGANHead",
     "LabelConcat",
     "ProjectionHead",

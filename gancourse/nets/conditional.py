@@ -45,11 +45,17 @@ def check_labels(labels: torch.Tensor, batch: int, num_classes: int) -> None:
         raise ValueError(
             f"expected one label per sample, shape [{batch}], got {tuple(labels.shape)}"
         )
+    if _capturing():  # a CUDA graph is being recorded: reading values would sync, which fails
+        return
     if batch and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
         raise ValueError(
             f"labels must lie in [0, {num_classes}), got values from {int(labels.min())} to "
             f"{int(labels.max())}"
         )
+
+
+def _capturing() -> bool:
+    return torch.cuda.is_available() and torch.cuda.is_current_stream_capturing()
 
 
 class LabelConcat(nn.Module):

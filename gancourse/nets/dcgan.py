@@ -35,7 +35,13 @@ from torch import nn
 
 from .spectral import spectral_normalize_layers
 
-__all__ = ["DCGANDiscriminator", "DCGANGenerator", "dcgan_init_", "feature_map_sizes"]
+__all__ = [
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "dcgan_init_",
+    "feature_map_sizes",
+    "strided_layers",
+]
 
 
 def feature_map_sizes(image_size: int, levels: int) -> list[int]:
@@ -68,7 +74,7 @@ def dcgan_init_(module: nn.Module) -> nn.Module:
             nn.init.normal_(m.weight, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.BatchNorm2d):
+        elif isinstance(m, nn.BatchNorm2d) and m.affine:  # (conditional BN has its own γ, β)
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
     return module
@@ -143,6 +149,26 @@ class DCGANGenerator(nn.Module):
         return self.net(z[:, :, None, None])
 
 
+def strided_layers(
+    channels: int, width: int, levels: int, image_size: int, batch_norm: bool
+) -> tuple[list[nn.Module], int, int]:
+    """The DCGAN discriminator's trunk: ``levels`` strided convolutions, each doubling the
+    channels (w, 2w, …) and halving the side, with LeakyReLU(0.2) and batch norm on all but the
+    first. Returns the layers, the channels and the side of the last feature map."""
+    sizes = feature_map_sizes(image_size, levels)[::-1]  # e.g. 28, 14, 7, 4
+    widths = [width * 2**i for i in range(levels)]  # e.g. 64, 128, 256
+    layers: list[nn.Module] = []
+    c_in = channels
+    for i in range(levels):
+        k = _kernel(sizes[i + 1], sizes[i])
+        layers.append(nn.Conv2d(c_in, widths[i], k, 2, 1, bias=i == 0 or not batch_norm))
+        if batch_norm and i > 0:
+            layers.append(nn.BatchNorm2d(widths[i]))
+        layers.append(nn.LeakyReLU(0.2))
+        c_in = widths[i]
+    return layers, c_in, sizes[-1]
+
+
 class DCGANDiscriminator(nn.Module):
     """Images ``[B, channels, image_size, image_size]`` → one logit per image, ``[B, 1]``.
 
@@ -168,26 +194,8 @@ class DCGANDiscriminator(nn.Module):
     ) -> None:
         super().__init__()
         _check_sizes(1, channels, width, image_size)
-        sizes = feature_map_sizes(image_size, levels)[::-1]  # e.g. 28, 14, 7, 4
-        widths = [width * 2**i for i in range(levels)]  # e.g. 64, 128, 256
-        layers: list[nn.Module] = []
-        c_in = channels
-        for i in range(levels):
-            conv = nn.Conv2d(
-                c_in,
-                widths[i],
-                _kernel(sizes[i + 1], sizes[i]),
-                2,
-                1,
-                bias=i == 0 or not batch_norm,
-            )
-            layers.append(conv)
-            if batch_norm and i > 0:
-                layers.append(nn.BatchNorm2d(widths[i]))
-            layers.append(nn.LeakyReLU(0.2))
-            c_in = widths[i]
-        last = nn.Conv2d(c_in, 1, sizes[-1], 1, 0)
-        layers.append(last)
+        layers, c_in, side = strided_layers(channels, width, levels, image_size, batch_norm)
+        layers.append(nn.Conv2d(c_in, 1, side, 1, 0))
         self.net = nn.Sequential(*layers)
         self.channels, self.image_size = channels, image_size
         dcgan_init_(self)
