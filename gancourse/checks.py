@@ -1150,6 +1150,7 @@ def infogan_categorical_bound(fn: Callable) -> str:
             codes,
         ),
         ("a blind Q (equal logits): the bound is 0", torch.zeros(20, 10), codes),
+        ("random logits, K = 4 (H(c) = ln 4)", torch.randn(12, 4, generator=g), codes[:12] % 4),
     ]
     for case, logits, c in cases:
         want = float(reference(logits, c))
@@ -1157,6 +1158,7 @@ def infogan_categorical_bound(fn: Callable) -> str:
         if _close(got, want, atol=1e-5):
             continue
         log_q = F.log_softmax(logits, dim=1).gather(1, c[:, None])[:, 0]
+        ln_k = math.log(logits.shape[1])
         _differs(
             got,
             want,
@@ -1166,15 +1168,17 @@ def infogan_categorical_bound(fn: Callable) -> str:
                     log_q.mean()
                 ),
                 "the sign: the bound is +E[log Q], i.e. minus the cross-entropy, plus ln K": float(
-                    -log_q.mean() + math.log(10)
+                    -log_q.mean() + ln_k
                 ),
-                "use log Q(c|x), not Q(c|x) itself": float(log_q.exp().mean() + math.log(10)),
+                "use log Q(c|x), not Q(c|x) itself": float(log_q.exp().mean() + ln_k),
                 "the logits are raw: take log_softmax once, not of a softmax": float(
-                    -F.cross_entropy(F.softmax(logits, 1), c) + math.log(10)
+                    -F.cross_entropy(F.softmax(logits, 1), c) + ln_k
                 ),
                 "H(c) = ln K for a uniform code, not ln B (the batch size)": float(
                     log_q.mean() + math.log(len(c))
                 ),
+                "H(c) = ln K with K = logits.shape[1], the number of code values; not always "
+                "ln 10": float(log_q.mean() + math.log(10)),
             },
         )
     _must_carry_gradient(lambda lg: fn(lg, codes), [cases[0][1]], "your infogan_categorical_bound")

@@ -186,11 +186,11 @@ class ClassImageTask(ImageTask):
     def draw_samples(self, trainer, title: str):
         from matplotlib.figure import Figure
 
-        from .metrics.classes import class_conditional_samples, infogan_samples
+        from .metrics.classes import by_class, class_conditional_samples, infogan_samples
         from .viz import show_images
 
         draw = class_conditional_samples if trainer.conditional else infogan_samples
-        images, _ = draw(trainer, 10, SAMPLE_SEED)
+        images = by_class(*draw(trainer, 10, SAMPLE_SEED))
         fig = Figure(figsize=(8, 8))
         ax = fig.subplots()
         show_images(images, nrow=10, ax=ax)

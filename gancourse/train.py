@@ -344,13 +344,7 @@ class GANTrainer(TrainerState):
         """One optimizer step of D on a real batch and a (detached) fake batch G(z), drawn
         fresh when not given (with their labels, in a conditional run); returns the loss (on
         the device)."""
-        n = self.config.batch_size
-        if real is None:
-            real, real_labels = self.sample_real_with_labels(n)
-        z = self.sample_latent(n) if z is None else z
-        if self.conditional and fake_labels is None:
-            fake_labels = self.sample_fake_labels(n)
-        self._check_labels_given(real_labels, fake_labels)
+        real, z, real_labels, fake_labels = self._step_inputs(real, z, real_labels, fake_labels)
         with torch.no_grad():
             fake = self._generate(z, fake_labels)
         loss = self.discriminator_loss(real, fake, real_labels, fake_labels, z)
@@ -393,6 +387,17 @@ class GANTrainer(TrainerState):
         fake_labels: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """One step of both networks from one backward pass (see :meth:`merged_losses`)."""
+        real, z, real_labels, fake_labels = self._step_inputs(real, z, real_labels, fake_labels)
+        d_loss, g_loss = self.merged_losses(real, z, real_labels, fake_labels)
+        self.opt.zero_grad(set_to_none=True)
+        (d_loss + g_loss).backward()
+        self.opt.step()
+        self._after_d_step()
+        return d_loss.detach(), g_loss.detach()
+
+    def _step_inputs(self, real, z, real_labels, fake_labels) -> tuple:
+        """A D step's inputs, the missing ones drawn: a real batch (with its labels), z, and
+        (in a conditional run) the fakes' labels."""
         n = self.config.batch_size
         if real is None:
             real, real_labels = self.sample_real_with_labels(n)
@@ -400,12 +405,7 @@ class GANTrainer(TrainerState):
         if self.conditional and fake_labels is None:
             fake_labels = self.sample_fake_labels(n)
         self._check_labels_given(real_labels, fake_labels)
-        d_loss, g_loss = self.merged_losses(real, z, real_labels, fake_labels)
-        self.opt.zero_grad(set_to_none=True)
-        (d_loss + g_loss).backward()
-        self.opt.step()
-        self._after_d_step()
-        return d_loss.detach(), g_loss.detach()
+        return real, z, real_labels, fake_labels
 
     def _check_labels_given(self, real_labels, fake_labels, with_real: bool = True) -> None:
         """Labels go with a conditional run's batches (the real ones' when there are reals), and

@@ -439,3 +439,18 @@ def test_a_conditional_g_step_against_a_fixed_d_lowers_what_g_wants(model, goal)
         after = goal(trainer.D, trainer._generate(z, labels), labels, z).item()
     assert after < before, f"{model}: {before} -> {after}"
     assert all(torch.equal(a, b) for a, b in zip(trainer.D.parameters(), d_before, strict=True))
+
+
+def test_class_samples_take_the_classes_in_turn_and_sort_back():
+    from gancourse.metrics.classes import by_class, class_conditional_samples, infogan_samples
+
+    trainer = tiny("cgan")
+    images, labels = class_conditional_samples(trainer, 4, seed=0)
+    # every generator batch mixes the classes, as in training (batch norm sees mixed statistics)
+    assert labels.tolist() == [0, 1, 2] * 4
+    sorted_images = by_class(images, labels)
+    assert torch.equal(sorted_images[:4], images[labels == 0])
+    assert torch.equal(sorted_images[8:], images[labels == 2])
+    info = tiny("infogan", loss_options={"n_categories": 3, "n_continuous": 1})
+    _, codes = infogan_samples(info, 2, seed=0)
+    assert codes.tolist() == [0, 1, 2, 0, 1, 2]

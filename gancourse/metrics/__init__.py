@@ -5,6 +5,7 @@ generators."""
 from .classes import (
     CodeMatch,
     IntraFID,
+    by_class,
     class_accuracy,
     class_conditional_samples,
     class_histogram,
@@ -36,6 +37,7 @@ from .tracking import FIDTracker
 __all__ = [
     "CodeMatch",
     "IntraFID",
+    "by_class",
     "class_accuracy",
     "class_conditional_samples",
     "class_histogram",

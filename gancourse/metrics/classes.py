@@ -25,6 +25,7 @@ from .fid import fid
 __all__ = [
     "CodeMatch",
     "IntraFID",
+    "by_class",
     "class_accuracy",
     "class_conditional_samples",
     "class_histogram",
@@ -145,25 +146,36 @@ def match_codes(codes: torch.Tensor, predicted: torch.Tensor, num_classes: int) 
 def class_conditional_samples(
     trainer, per_class: int, seed: int, ema: bool | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``per_class`` samples of every class from a conditional trainer, class by class:
-    ``(images, labels)``."""
+    """``per_class`` samples of every class from a conditional trainer, ``(images, labels)``,
+    the classes in turn (0, 1, …, K−1, 0, 1, …).
+
+    In turn, not class by class: the generator runs in training mode, so its batch norm
+    normalises each batch with that batch's statistics, and in training every batch mixed the
+    classes. A batch of one class is an input G never saw (for a G that adds a label embedding
+    to z, the first batch norm would even remove the label's offset). Sort afterwards to show
+    one class per row (:func:`by_class`)."""
     if not trainer.conditional:
         raise ValueError("class-conditional samples need a conditional run (num_classes > 0)")
     k = trainer.config.num_classes
-    labels = torch.arange(k, device=trainer.device).repeat_interleave(per_class)
+    labels = torch.arange(k, device=trainer.device).repeat(per_class)
     return trainer.generate_with_labels(len(labels), ema, seed, labels)
+
+
+def by_class(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """The images reordered class by class (stable: the order within a class is kept)."""
+    return images[torch.argsort(labels.to(images.device), stable=True)]
 
 
 def infogan_samples(
     trainer, per_code: int, seed: int, ema: bool | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``per_code`` samples of every value of an InfoGAN's categorical code, code by code (the
-    rest of z drawn with ``seed``): ``(images, codes)``."""
+    """``per_code`` samples of every value of an InfoGAN's categorical code, the values in turn
+    as in :func:`class_conditional_samples` (the rest of z drawn with ``seed``):
+    ``(images, codes)``."""
     objective = trainer.objective
     if not hasattr(objective, "with_codes"):
         raise ValueError(f"code samples need an InfoGAN run, not {type(objective).__name__}")
-    codes = torch.arange(objective.n_categories, device=trainer.device)
-    codes = codes.repeat_interleave(per_code)
+    codes = torch.arange(objective.n_categories, device=trainer.device).repeat(per_code)
     rng = torch.Generator(device=trainer.device)
     rng.manual_seed(seed)
     z = objective.sample_latent(len(codes), trainer.latent_dim, rng, trainer.device)
