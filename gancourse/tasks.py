@@ -218,6 +218,10 @@ class ClassImageTask(ImageTask):
                 f"codes       matched accuracy {s['code_accuracy']:.3f}   purity "
                 f"{s['code_purity']:.3f}   code → class {s['mapping']}"
             )
+            lines.append(
+                f"info        L_I = E[log Q(c|x)] + H(c) {s['info_bound']:.3f} nats of its ceiling "
+                f"H(c) = ln {len(s['mapping'])} = {s['info_ceiling']:.3f}"
+            )
         lines.append(f"predicted   {shares}")
         return lines
 

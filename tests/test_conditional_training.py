@@ -386,6 +386,7 @@ def test_conditional_recipes_train_and_evaluate_on_the_command_line(
         assert "FashionNet accuracy on samples" in printed and "mean intra-FID" in printed
     else:
         assert "matched accuracy" in printed and "purity" in printed
+        assert "of its ceiling H(c) = ln 10 = 2.303" in printed
 
 
 def test_the_recipes_are_what_they_say(fashion_folder):
@@ -454,3 +455,30 @@ def test_class_samples_take_the_classes_in_turn_and_sort_back():
     info = tiny("infogan", loss_options={"n_categories": 3, "n_continuous": 1})
     _, codes = infogan_samples(info, 2, seed=0)
     assert codes.tolist() == [0, 1, 2, 0, 1, 2]
+
+
+def test_infogan_bound_on_samples_reaches_ln_k_for_a_q_that_reads_the_code():
+    from gancourse.metrics.classes import infogan_bound_on, infogan_samples
+
+    trainer = tiny("infogan", loss_options={"n_categories": 3, "n_continuous": 1})
+    images, codes = infogan_samples(trainer, 4, seed=0)
+    buffers = [b.clone() for b in trainer.D.buffers()]
+    bound = infogan_bound_on(trainer, images, codes)
+    assert bound <= math.log(3) + 1e-6
+    # measuring leaves D's batch-norm statistics as they were
+    assert all(torch.equal(a, b) for a, b in zip(buffers, trainer.D.buffers(), strict=True))
+
+    class Reader(torch.nn.Module):  # a Q that reads the code off the image: certain and right
+        def forward(self, x):
+            from gancourse.nets.conditional import InfoGANOutput
+
+            k = torch.as_tensor([int(v) for v in x.flatten(1)[:, 0]])
+            logits = 50.0 * F.one_hot(k, 3).float()
+            zero = torch.zeros(len(x), 1)
+            return DiscriminatorOutput(torch.zeros(len(x), 1), InfoGANOutput(logits, zero, zero))
+
+    marked = torch.zeros(12, 1, 28, 28)
+    marked[:, 0, 0, 0] = (torch.arange(12) % 3).float()
+    trainer.D = Reader()
+    assert infogan_bound_on(trainer, marked, torch.arange(12) % 3) == pytest.approx(math.log(3))
+    assert infogan_bound_on(trainer, marked, (torch.arange(12) + 1) % 3) < -10  # wrong codes

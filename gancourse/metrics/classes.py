@@ -14,6 +14,7 @@ class's distribution right?
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -30,6 +31,7 @@ __all__ = [
     "class_conditional_samples",
     "class_histogram",
     "conditional_scores",
+    "infogan_bound_on",
     "infogan_samples",
     "intra_fid",
     "match_codes",
@@ -220,4 +222,21 @@ def conditional_scores(
         "code_purity": match.purity,
         "mapping": match.mapping,
         "histogram": class_histogram(predicted, match.counts.shape[1]).tolist(),
+        "info_bound": infogan_bound_on(trainer, images, codes),
+        "info_ceiling": math.log(trainer.objective.n_categories),
     }
+
+
+@torch.no_grad()
+def infogan_bound_on(trainer, images: torch.Tensor, codes: torch.Tensor) -> float:
+    r"""InfoGAN's categorical bound :math:`\mathbb E[\log Q(c \mid x)] + \ln K` of the run's Q on
+    ``images`` generated with ``codes`` (at most :math:`\ln K`), in batches of the run's size;
+    D's batch-norm buffers are left as they were."""
+    from ..conditional_losses import infogan_categorical_bound
+    from ..train import preserved_buffers
+
+    size, logits = trainer.config.batch_size, []
+    with preserved_buffers(trainer.D):
+        for start in range(0, len(images), size):
+            logits.append(trainer.D(images[start : start + size].to(trainer.device)).aux.logits)
+    return float(infogan_categorical_bound(torch.cat(logits), codes.to(trainer.device)))
