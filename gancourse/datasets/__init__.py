@@ -1,4 +1,5 @@
-"""Data for the course: toy distributions, Fashion-MNIST, and an on-device image sampler.
+"""Data for the course: toy distributions, Fashion-MNIST, an on-device image sampler, and the
+translation tasks built from Fashion-MNIST (edges → garment pairs, two unpaired classes).
 
 ``config`` and ``datasets`` depend on nothing else in the package.
 """
@@ -14,6 +15,7 @@ from .fashion import (
 )
 from .sampler import ImageSampler, to_uint8, to_unit_range
 from .toy import GaussianMixture, SwissRoll, gaussian_mixture_1d, grid, ring, swiss_roll
+from .translation import PairedImages, edge_maps, edges2fmnist, unpaired_domains
 
 __all__ = [
     "CLASS_NAMES",
@@ -21,15 +23,19 @@ __all__ = [
     "DatasetNotFoundError",
     "GaussianMixture",
     "ImageSampler",
+    "PairedImages",
     "SwissRoll",
     "check_fashion_mnist",
     "class_names",
     "default_data_dir",
+    "edge_maps",
+    "edges2fmnist",
     "fashion_mnist",
     "gaussian_mixture_1d",
     "grid",
     "ring",
     "swiss_roll",
+    "unpaired_domains",
     "to_uint8",
     "to_unit_range",
 ]

@@ -30,6 +30,7 @@ from .modes import (
     summarize_coverage,
 )
 from .nearest import MemorisationCheck, memorisation_check, nearest_neighbours
+from .paired import psnr, shape_kept, ssim
 from .parzen import parzen_log_likelihood, select_parzen_sigma
 from .precision_recall import inside_knn_balls, knn_radii, precision_recall
 from .tracking import FIDTracker
@@ -71,6 +72,9 @@ __all__ = [
     "nearest_neighbours",
     "parzen_log_likelihood",
     "precision_recall",
+    "psnr",
     "select_parzen_sigma",
+    "shape_kept",
+    "ssim",
     "summarize_coverage",
 ]

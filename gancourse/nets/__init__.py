@@ -21,6 +21,7 @@ from .energy import (
 )
 from .mlp import MLP, mlp_discriminator, mlp_generator
 from .stacked import StackedLinear, StackedMLP
+from .translation import PatchGANDiscriminator, UNetGenerator, receptive_field
 
 __all__ = [
     "AuxiliaryClassifierHead",
@@ -38,6 +39,9 @@ __all__ = [
     "MLP",
     "StackedLinear",
     "StackedMLP",
+    "PatchGANDiscriminator",
+    "UNetGenerator",
+    "receptive_field",
     "DCGANDiscriminator",
     "DCGANGenerator",
     "dcgan_init_",
