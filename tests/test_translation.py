@@ -112,21 +112,24 @@ def test_lsgan_and_cycle_losses_on_hand_tensors():
 
 
 def test_identity_loss_feeds_each_generator_its_output_domain():
-    # G: A -> B, F: B -> A. Take G = "add 1" and F = "subtract 1", with A near 0 and B near 1:
-    # each maps its own domain correctly, so an image already in the output domain is NOT left
-    # alone by either, and the identity loss sees that; the flipped version (G(a) vs a) does not.
+    # G: A -> B and F: B -> A, with A the images near 0 and B those near 1. Take the perfect
+    # translators G = "everything to 1" and F = "everything to 0": each leaves an image that is
+    # already in its output domain alone, so the identity loss is 0. The known bug feeds each
+    # generator its *input* domain (G(a) vs a, F(b) vs b) and punishes these perfect translators.
     a, b = torch.zeros(3, 1, 4, 4), torch.ones(3, 1, 4, 4)
 
     def G(x):
-        return x + 1
+        return torch.ones_like(x)
 
     def F_(x):
-        return x - 1
+        return torch.zeros_like(x)
 
-    right = identity_loss(a, F_(a), b, G(b))
-    assert right.item() == pytest.approx(2.0)  # |G(b) - b| = 1 and |F(a) - a| = 1
-    flipped = identity_loss(b, G(a), a, F_(b))  # the known bug: G fed its own input domain
-    assert flipped.item() == pytest.approx(0.0)  # ... and it measures nothing
+    assert identity_loss(a, F_(a), b, G(b)).item() == 0.0  # |G(b) - b| + |F(a) - a|
+    flipped = (G(a) - a).abs().mean() + (F_(b) - b).abs().mean()  # the bug, written out
+    assert flipped.item() == 2.0
+    # and a translator that changes everything is caught: G = F = "add 0.5"
+    half = identity_loss(a, a + 0.5, b, b + 0.5)
+    assert half.item() == pytest.approx(1.0)
 
 
 def test_image_pool_passes_the_first_images_then_swaps_half_the_time():
