@@ -167,15 +167,21 @@ class ClassImageTask(ImageTask):
     name: str = "fashion-mnist-classes"
 
     def metrics(self, n: int, ema: bool, device=None) -> dict[str, Callable]:
-        from .metrics import FashionNetFeatures
         from .metrics.classes import conditional_scores
 
         callbacks = super().metrics(n, ema, device)
-        extractor = FashionNetFeatures(device)
+        extractor = callbacks["fid"].extractor  # FashionNet, loaded once for both metrics
 
         def classes(trainer) -> dict[str, float]:
+            # accuracy only: intra-FID needs the test set's features per class (evaluate has it)
             scores = conditional_scores(
-                trainer, None, None, max(n // 10, 2), SAMPLE_SEED, None, extractor, False
+                trainer,
+                real_images=None,
+                real_labels=None,
+                per_class=max(n // 10, 2),
+                seed=SAMPLE_SEED,
+                extractor=extractor,
+                with_intra_fid=False,
             )
             key = "accuracy" if trainer.conditional else "code_accuracy"
             return {key: scores[key]}

@@ -188,8 +188,8 @@ def infogan_samples(
 
 def conditional_scores(
     trainer,
-    real_images: torch.Tensor,
-    real_labels: torch.Tensor,
+    real_images: torch.Tensor | None,
+    real_labels: torch.Tensor | None,
     per_class: int = 100,
     seed: int = 0,
     ema: bool | None = None,
@@ -197,9 +197,10 @@ def conditional_scores(
     with_intra_fid: bool = True,
 ) -> dict:
     """The class metrics of a conditional run — ``accuracy``, ``histogram`` and (with
-    ``with_intra_fid``) ``intra_fid`` per class and ``intra_fid_mean`` against ``real_images`` —
-    or, for an InfoGAN run, the code's match to FashionNet's classes (``code_accuracy``,
-    ``code_purity``, ``mapping``), on ``per_class`` samples per class or code value."""
+    ``with_intra_fid``) ``intra_fid`` per class and ``intra_fid_mean`` against ``real_images``,
+    which may be ``None`` without it — or, for an InfoGAN run, the code's match to FashionNet's
+    classes (``code_accuracy``, ``code_purity``, ``mapping``) and the information term
+    (``info_bound`` against ``info_ceiling``), on ``per_class`` samples per class or code value."""
     extractor = extractor if extractor is not None else FashionNetFeatures(trainer.device)
     if trainer.conditional:
         images, labels = class_conditional_samples(trainer, per_class, seed, ema)
@@ -211,6 +212,8 @@ def conditional_scores(
             "histogram": class_histogram(predicted, k).tolist(),
         }
         if with_intra_fid:
+            if real_images is None or real_labels is None:
+                raise ValueError("intra-FID needs the real images and their labels")
             real_features, _ = extract(extractor, real_images)
             within = intra_fid(features, labels, real_features, real_labels, k)
             scores.update(intra_fid=within.per_class, intra_fid_mean=within.mean)
