@@ -36,6 +36,10 @@ class Batch:
             that estimate the generator's entropy, such as MEG's, and by InfoGAN, whose codes
             are part of z).
 
+    In a paired (translation) run the labels are input images, and the generator step's batch
+    also carries ``generator``, G itself, for objectives that translate again (CycleGAN's
+    reconstructions ``F(G(a))``).
+
     ``real_logits`` and ``fake_logits`` are ``D(real)`` and ``D(fake)``, computed on first use
     and kept. A D with a second head returns a :class:`DiscriminatorOutput`; its ``logits`` are
     ``real_logits``/``fake_logits`` and its ``aux`` is ``real_aux``/``fake_aux``.
@@ -55,6 +59,7 @@ class Batch:
         self.D, self.real, self.fake = D, real, fake
         self.real_labels, self.fake_labels = real_labels, fake_labels
         self.latent = latent
+        self.generator: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     @cached_property
     def real_logits(self) -> torch.Tensor:

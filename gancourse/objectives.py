@@ -38,6 +38,7 @@ from . import losses as L
 from .conditional_objectives import CONDITIONAL_LOSSES
 from .energy_objectives import ENERGY_LOSSES
 from .objective_base import Batch, Objective
+from .translation_objectives import TRANSLATION_LOSSES
 
 __all__ = [
     "LOSSES",
@@ -148,6 +149,7 @@ LOSSES: dict[str, Callable[..., Objective]] = {
     "fisher": FisherGAN,
     **ENERGY_LOSSES,  # EBGAN, BEGAN, MAGAN, loss-sensitive, MEG (notebook 08)
     **CONDITIONAL_LOSSES,  # ACGAN, InfoGAN (notebook 11)
+    **TRANSLATION_LOSSES,  # pix2pix, CycleGAN (notebooks 12-13)
 }
 """The registry: name → a constructor of the objective (its keyword arguments are the
 objective's options, e.g. Fisher GAN's ``rho``). Adding an objective is one class or one pair

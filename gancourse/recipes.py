@@ -19,9 +19,14 @@ from .config import seed_everything
 from .nets import (
     ConditionalDCGANDiscriminator,
     ConditionalDCGANGenerator,
+    CycleGANDiscriminators,
+    CycleGANGenerators,
     DCGANDiscriminator,
     DCGANGenerator,
     InfoGANDiscriminator,
+    PatchGANDiscriminator,
+    ResNetGenerator,
+    UNetGenerator,
     autoencoder_discriminator_images,
     autoencoder_discriminator_points,
     mlp_discriminator,
@@ -36,9 +41,11 @@ __all__ = [
     "TOY_LATENT_DIM",
     "Recipe",
     "conditional_dcgan",
+    "cyclegan",
     "dcgan_gan",
     "energy_dcgan",
     "get_recipe",
+    "pix2pix",
     "toy_energy_gan",
     "toy_gan",
 ]
@@ -321,6 +328,100 @@ def conditional_dcgan(
     )
 
 
+TRANSLATION_DEFAULTS = {"batch_size": 64, "lr_d": 2e-4, "lr_g": 2e-4, "betas": (0.5, 0.999)}
+"""pix2pix's and CycleGAN's Adam(2e-4, β = (0.5, 0.999)); the papers train with batch 1 on
+256 × 256 images, our 32 × 32 ones take batch 64."""
+
+
+def pix2pix(
+    data,
+    seed: int = 0,
+    width: int = 64,
+    depth: int = 5,
+    skips: bool = True,
+    dropout_levels: int = 3,
+    d_width: int = 64,
+    d_layers: int = 1,
+    l1_weight: float = 100.0,
+    gan_weight: float = 1.0,
+    device=None,
+    progress: bool = False,
+    trainer_kwargs: dict | None = None,
+    **config,
+) -> GANTrainer:
+    """pix2pix (notebook 12) on a :class:`~gancourse.datasets.PairedSampler`: a U-Net of
+    ``depth`` levels (``skips=False``: the encoder-decoder ablation) with dropout as its noise, a
+    PatchGAN of ``d_layers`` strided layers on (input, output) pairs — one layer, a 16-pixel
+    receptive field, is half our 32-pixel images, as the paper's 70 pixels are about a quarter of
+    its 256 — and :class:`~gancourse.translation_objectives.Pix2Pix` with λ = ``l1_weight``."""
+    seed_everything(seed)
+    channels_in, channels_out = data.inputs.shape[1], data.targets.shape[1]
+    generator = UNetGenerator(
+        channels_in, channels_out, width, depth, skips=skips, dropout_levels=dropout_levels
+    )
+    discriminator = PatchGANDiscriminator(channels_in + channels_out, d_width, d_layers)
+    defaults = {**TRANSLATION_DEFAULTS, "loss": "pix2pix", "paired": True}
+    options = {"l1_weight": l1_weight, "gan_weight": gan_weight}
+    return _trainer(
+        generator,
+        discriminator,
+        data,
+        0,  # no z: dropout is pix2pix's only noise
+        TrainConfig(seed=seed, loss_options=options, **{**defaults, **config}),
+        [],
+        device=device,
+        progress=progress,
+        trainer_kwargs=trainer_kwargs,
+    )
+
+
+def cyclegan(
+    data,
+    seed: int = 0,
+    width: int = 64,
+    blocks: int = 6,
+    d_width: int = 64,
+    d_layers: int = 1,
+    cycle_weight: float = 10.0,
+    identity_weight: float = 0.5,
+    pool_size: int = 50,
+    device=None,
+    progress: bool = False,
+    trainer_kwargs: dict | None = None,
+    **config,
+) -> GANTrainer:
+    """CycleGAN (notebook 13) on an :class:`~gancourse.datasets.UnpairedSampler`: two ResNet
+    generators of ``blocks`` residual blocks, two PatchGANs, the LSGAN, cycle (λ =
+    ``cycle_weight``) and identity (``identity_weight`` · λ) losses, image pools of
+    ``pool_size`` (:class:`~gancourse.translation_objectives.CycleGAN`)."""
+    seed_everything(seed)
+    c = data.channels
+    generator = CycleGANGenerators(
+        ResNetGenerator(c, width, blocks), ResNetGenerator(c, width, blocks), c
+    )
+    discriminator = CycleGANDiscriminators(
+        PatchGANDiscriminator(c, d_width, d_layers), PatchGANDiscriminator(c, d_width, d_layers), c
+    )
+    defaults = {**TRANSLATION_DEFAULTS, "loss": "cyclegan", "paired": True}
+    options = {
+        "cycle_weight": cycle_weight,
+        "identity_weight": identity_weight,
+        "pool_size": pool_size,
+        "channels": c,
+    }
+    return _trainer(
+        generator,
+        discriminator,
+        data,
+        0,
+        TrainConfig(seed=seed, loss_options=options, **{**defaults, **config}),
+        [],
+        device=device,
+        progress=progress,
+        trainer_kwargs=trainer_kwargs,
+    )
+
+
 def _trainer(
     generator: nn.Module,
     discriminator: nn.Module,
@@ -582,6 +683,30 @@ _INFOGAN = Recipe(
     eval_every=2_500,
 )
 
+_PIX2PIX = Recipe(
+    name="pix2pix-edges2fmnist",
+    summary=(
+        "pix2pix: U-Net (depth 5, dropout as the noise), PatchGAN on (edges, garment) pairs "
+        "(16-pixel patches), NSGAN + 100 · L1, D's loss halved, Adam(2e-4, β=(0.5, 0.999))"
+    ),
+    data="edges2fmnist",
+    builder=pix2pix,
+    steps=10_000,
+    eval_every=1_000,
+)
+_CYCLEGAN = Recipe(
+    name="cyclegan-sneaker2boot",
+    summary=(
+        "CycleGAN: sneakers ↔ ankle boots, unpaired; two ResNet generators (6 blocks), two "
+        "PatchGANs, LSGAN + 10 · cycle + 5 · identity, image pools of 50, Adam(2e-4, β=(0.5, 0.999))"
+    ),
+    data="sneaker2boot",
+    builder=cyclegan,
+    options={"width": 32},
+    steps=10_000,
+    eval_every=1_000,
+)
+
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in (
@@ -594,6 +719,8 @@ RECIPES: dict[str, Recipe] = {
         _ACGAN,
         _PROJECTION,
         _INFOGAN,
+        _PIX2PIX,
+        _CYCLEGAN,
     )
 }
 """Every named recipe, by name."""

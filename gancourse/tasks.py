@@ -11,7 +11,9 @@ an image run?":
 
 :class:`ToyTask` (a 2-D mixture: mode coverage) and :class:`ImageTask` (Fashion-MNIST:
 FashionNet-FID) are the two kinds; :class:`ClassImageTask` adds the class metrics of the
-conditional models (notebook 11).
+conditional models (notebook 11); :class:`PairedTranslationTask` (edges → garment, pix2pix) and
+:class:`UnpairedTranslationTask` (sneakers ↔ boots, CycleGAN) measure translations on the test
+split (notebooks 12–13, :mod:`gancourse.metrics.translation`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["FASHION_MNIST", "ClassImageTask", "ImageTask", "Task", "ToyTask", "get_task"]
+__all__ = [
+    "FASHION_MNIST",
+    "ClassImageTask",
+    "ImageTask",
+    "PairedTranslationTask",
+    "Task",
+    "ToyTask",
+    "UnpairedTranslationTask",
+    "get_task",
+]
 
 SAMPLE_SEED = 1234  # the fixed noise of the sample pictures
 
@@ -232,11 +243,161 @@ class ClassImageTask(ImageTask):
         return lines
 
 
+@dataclass(frozen=True)
+class PairedTranslationTask(Task):
+    """Edges → garment (pix2pix, notebook 12): trains on the train split's pairs; measured on the
+    first ``n`` test pairs by L1, PSNR, SSIM, FashionNet's accuracy on the outputs and the
+    FashionNet-FID of the outputs to the targets (:func:`~gancourse.metrics.translation.paired_scores`);
+    ``best.pt`` keeps the lowest FID (L1 alone would prefer a blur)."""
+
+    name: str = "edges2fmnist"
+
+    def load(self, device=None):
+        from .datasets import PairedSampler, edges2fmnist
+
+        return PairedSampler(edges2fmnist("train"), device=device)
+
+    @staticmethod
+    def _test_pairs(n: int):
+        from .datasets import edges2fmnist
+
+        pairs = edges2fmnist("test")
+        return pairs.inputs[:n], pairs.targets[:n], pairs.labels[:n]
+
+    def _scores(self, trainer, n: int, ema, extractor) -> dict[str, float]:
+        from .metrics.translation import paired_scores, translate
+
+        inputs, targets, labels = self._test_pairs(n)
+        return paired_scores(translate(trainer, inputs, ema), targets, labels, extractor)
+
+    def metrics(self, n: int, ema: bool, device=None) -> dict[str, Callable]:
+        from .metrics import FashionNetFeatures
+
+        extractor = FashionNetFeatures(device)
+        return {"translation": lambda trainer: self._scores(trainer, n, None, extractor)}
+
+    def score(self, history) -> float:
+        return history.last("translation.fid")
+
+    def draw_samples(self, trainer, title: str):
+        import torch
+        from matplotlib.figure import Figure
+
+        from .datasets import to_unit_range
+        from .metrics.translation import translate
+        from .viz import show_images
+
+        inputs, targets, _ = self._test_pairs(8)
+        rows = [to_unit_range(inputs), translate(trainer, inputs).cpu(), to_unit_range(targets)]
+        fig = Figure(figsize=(8, 3.4))
+        ax = fig.subplots()
+        show_images(torch.cat(rows), nrow=8, ax=ax)
+        ax.set_title(f"{title} — rows: input edges, G's output, the real garment")
+        return fig
+
+    def report(self, trainer, n: int, ema: bool | None, seed: int, inception: bool) -> list[str]:
+        from .metrics import FashionNetFeatures
+
+        if inception:
+            raise ValueError(
+                "--inception is for unconditional image runs; translations use FashionNet"
+            )
+        s = self._scores(trainer, n, ema, FashionNetFeatures(trainer.device))
+        return [
+            f"edges → garment, {n} test pairs: L1 {s['l1']:.4f}   PSNR {s['psnr']:.2f} dB   "
+            f"SSIM {s['ssim']:.4f}   FashionNet accuracy {s['accuracy']:.3f} (chance 0.100)   "
+            f"FID to the targets {s['fid']:.3f}"
+        ]
+
+
+@dataclass(frozen=True)
+class UnpairedTranslationTask(Task):
+    """Sneakers ↔ ankle boots (CycleGAN, notebook 13): trains on the train split's two classes,
+    unpaired; measured on ``n`` test images of each by the target-class share, FID to the target
+    domain, cycle error and shape kept, both ways
+    (:func:`~gancourse.metrics.translation.unpaired_scores`); ``best.pt`` keeps the lowest sum of
+    the two FIDs."""
+
+    name: str = "sneaker2boot"
+    class_a: str = "Sneaker"
+    class_b: str = "Ankle boot"
+
+    def load(self, device=None):
+        from .datasets import UnpairedSampler, unpaired_domains
+
+        return UnpairedSampler(
+            *unpaired_domains(self.class_a, self.class_b, "train"), device=device
+        )
+
+    def _test_domains(self, n: int):
+        from .datasets import unpaired_domains
+
+        a, b = unpaired_domains(self.class_a, self.class_b, "test")
+        n = min(n, len(a), len(b))
+        return a[:n], b[:n]
+
+    def _scores(self, trainer, n: int, ema, extractor) -> dict[str, float]:
+        from .datasets import CLASS_NAMES
+        from .metrics.translation import unpaired_scores
+
+        a, b = self._test_domains(n)
+        ka, kb = CLASS_NAMES.index(self.class_a), CLASS_NAMES.index(self.class_b)
+        return unpaired_scores(trainer, a, b, ka, kb, extractor, ema)
+
+    def metrics(self, n: int, ema: bool, device=None) -> dict[str, Callable]:
+        from .metrics import FashionNetFeatures
+
+        extractor = FashionNetFeatures(device)
+        return {"translation": lambda trainer: self._scores(trainer, n, None, extractor)}
+
+    def score(self, history) -> float:
+        return history.last("translation.a2b.fid") + history.last("translation.b2a.fid")
+
+    def draw_samples(self, trainer, title: str):
+        import torch
+        from matplotlib.figure import Figure
+
+        from .datasets import to_unit_range
+        from .metrics.translation import translate
+        from .viz import show_images
+
+        a, b = (to_unit_range(d) for d in self._test_domains(8))
+        fakes = translate(trainer, torch.cat([a, b], dim=1)).cpu()  # [F(b) | G(a)]
+        rows = [a, fakes[:, 1:], b, fakes[:, :1]]
+        fig = Figure(figsize=(8, 4.4))
+        ax = fig.subplots()
+        show_images(torch.cat(rows), nrow=8, ax=ax)
+        ax.set_title(f"{title} — rows: {self.class_a}, G(it); {self.class_b}, F(it)")
+        return fig
+
+    def report(self, trainer, n: int, ema: bool | None, seed: int, inception: bool) -> list[str]:
+        from .metrics import FashionNetFeatures
+
+        if inception:
+            raise ValueError(
+                "--inception is for unconditional image runs; translations use FashionNet"
+            )
+        s = self._scores(trainer, n, ema, FashionNetFeatures(trainer.device))
+        lines = []
+        for key, source, target in (
+            ("a2b", self.class_a, self.class_b),
+            ("b2a", self.class_b, self.class_a),
+        ):
+            lines.append(
+                f"{source} → {target}: called {target} {s[key + '.target']:.3f}   FID to "
+                f"{target} {s[key + '.fid']:.3f}   cycle error {s[key + '.cycle']:.4f}   shape "
+                f"kept {s[key + '.shape_kept']:.3f}"
+            )
+        return lines
+
+
 FASHION_MNIST = ImageTask()
 
 _TASKS: dict[str, Task] = {
     "fashion-mnist": FASHION_MNIST,
     "fashion-mnist-classes": ClassImageTask(),
+    "edges2fmnist": PairedTranslationTask(),
+    "sneaker2boot": UnpairedTranslationTask(),
     "ring": ToyTask("ring"),
     "grid": ToyTask("grid"),
 }

@@ -22,7 +22,9 @@ whole step as one CUDA graph (``cuda_graph=True``, :mod:`gancourse.graphed`).
 Conditional runs (notebook 11, ``config.num_classes > 0``) go through the same loop: the real
 batches come with their labels, the loop draws the labels of the fakes, and the networks are
 called as ``G(z, y)`` and ``D(x, y)`` (the objective sees both sets of labels in its
-:class:`~gancourse.objectives.Batch`).
+:class:`~gancourse.objectives.Batch`). Translation runs (notebooks 12–13, ``config.paired``) are
+the same loop with an input image in place of the label: each real sample ``b`` comes with its
+input ``a``, G translates the real batch's own inputs, ``G(a)``, and D judges ``D(b, a)``.
 
 What the loop promises: every random draw comes from one generator (``trainer.rng``) that
 is checkpointed with the weights, optimizer states and history, so a resumed run continues
@@ -48,7 +50,7 @@ from .monitor import LossMonitor, TrainingDiverged
 from .objectives import Batch, Objective, get_loss
 from .regularizers import CriticControl
 from .train_config import StepInputs, TrainConfig, make_optimizer
-from .train_state import TrainerState
+from .train_state import GlobalStream, TrainerState
 
 __all__ = ["GANTrainer", "StepInputs", "TrainConfig", "TrainingDiverged"]
 
@@ -137,7 +139,7 @@ class GANTrainer(TrainerState):
         self.progress = progress
 
         c = self.config
-        self.class_frequencies = self._check_conditioning(data) if c.num_classes else None
+        self.class_frequencies = self._check_conditioning(data) if self.conditional else None
         if c.cuda_graph and not self.objective.cuda_graph_safe:
             raise ValueError(
                 f"the {c.loss} objective keeps state on the host (it reads its totals between "
@@ -170,6 +172,7 @@ class GANTrainer(TrainerState):
 
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(c.seed)
+        self.global_stream = GlobalStream(self.device)  # dropout's draws, the image pools'.
         self.step = 0  # generator steps done
         self.train_seconds = 0.0  # time spent training (evaluation excluded), for FID-vs-time
         self.history = History()
@@ -184,24 +187,38 @@ class GANTrainer(TrainerState):
 
     @property
     def conditional(self) -> bool:
-        """Whether the networks take labels (``config.num_classes > 0``)."""
-        return self.config.num_classes > 0
+        """Whether the networks take a second input: a class label (``config.num_classes > 0``)
+        or, in a translation run (``config.paired``), an input image."""
+        return self.config.num_classes > 0 or self.config.paired
 
-    def _check_conditioning(self, data) -> torch.Tensor:
-        """A conditional run needs labelled data whose labels fit ``num_classes``, and no
-        control that calls D without labels; returns the training set's class frequencies."""
+    @property
+    def paired(self) -> bool:
+        """Whether this is a translation run: G translates the real batch's inputs."""
+        return self.config.paired
+
+    def _check_conditioning(self, data) -> torch.Tensor | None:
+        """A conditional run needs labelled data whose labels fit ``num_classes`` (a paired run,
+        data whose samples come with their inputs), and no control that calls D without labels;
+        returns the training set's class frequencies (``None`` in a paired run)."""
         k = self.config.num_classes
-        labels = getattr(data, "labels", None)
-        if labels is None or not hasattr(data, "sample_with_labels"):
-            raise ValueError(
-                f"num_classes={k} makes this a conditional run, but the data has no labels: "
-                "pass an ImageSampler built with labels=..., or num_classes=0"
-            )
-        if int(labels.min()) < 0 or int(labels.max()) >= k:
-            raise ValueError(
-                f"the data's labels run from {int(labels.min())} to {int(labels.max())}, "
-                f"outside [0, {k}): set num_classes to the number of classes"
-            )
+        if self.paired:
+            if not hasattr(data, "sample_with_labels"):
+                raise ValueError(
+                    "paired=True makes this a translation run, but the data gives no inputs with "
+                    "its samples: pass a PairedSampler or UnpairedSampler"
+                )
+        else:
+            labels = getattr(data, "labels", None)
+            if labels is None or not hasattr(data, "sample_with_labels"):
+                raise ValueError(
+                    f"num_classes={k} makes this a conditional run, but the data has no labels: "
+                    "pass an ImageSampler built with labels=..., or num_classes=0"
+                )
+            if int(labels.min()) < 0 or int(labels.max()) >= k:
+                raise ValueError(
+                    f"the data's labels run from {int(labels.min())} to {int(labels.max())}, "
+                    f"outside [0, {k}): set num_classes to the number of classes"
+                )
         for control in self.controls:
             kind = type(control)
             if kind.penalty is not CriticControl.penalty or kind.wrap is not CriticControl.wrap:
@@ -210,6 +227,8 @@ class GANTrainer(TrainerState):
                     "conditional runs take spectral norm or clipping, not a gradient penalty "
                     "or gradient normalisation"
                 )
+        if self.paired:
+            return None
         counts = torch.bincount(labels.long(), minlength=k).to(self.device, torch.float64)
         return (counts / counts.sum()).float()
 
@@ -232,15 +251,27 @@ class GANTrainer(TrainerState):
     def sample_fake_labels(self, n: int) -> torch.Tensor:
         """Labels for ``n`` fakes, int64 ``[n]``: uniform over the classes, or drawn with the
         training set's class frequencies (``config.fake_labels``)."""
-        if not self.conditional:
-            raise ValueError("fake labels are drawn in a conditional run only (num_classes > 0)")
+        if not self.conditional or self.paired:
+            raise ValueError(
+                "fake labels are drawn in a class-conditional run only (num_classes > 0); a "
+                "paired run translates the real batch's own inputs"
+            )
         if self.config.fake_labels == "uniform":
             k = self.config.num_classes
             return torch.randint(k, (n,), generator=self.rng, device=self.device)
         return torch.multinomial(self.class_frequencies, n, replacement=True, generator=self.rng)
 
     def _generate(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        if self.paired:  # a translation: G reads its input image, there is no z
+            return self.G(labels)
         return self.G(z) if labels is None else self.G(z, labels)
+
+    def _fake_labels_for(self, real_labels: torch.Tensor | None, n: int) -> torch.Tensor | None:
+        """The labels G is given next: a paired run translates the real batch's inputs, a
+        class-conditional run draws classes, an unconditional one has none."""
+        if self.paired:
+            return real_labels
+        return self.sample_fake_labels(n) if self.conditional else None
 
     def discriminator_loss(
         self,
@@ -275,7 +306,10 @@ class GANTrainer(TrainerState):
         parameters detached); ``latent`` is the z of the fakes (read by MEG's entropy term and
         InfoGAN's bound); the labels are those of a conditional run."""
         d = self.D if discriminator is None else discriminator
-        return self.objective.g_loss(Batch(d, real, fake, real_labels, fake_labels, latent))
+        batch = Batch(d, real, fake, real_labels, fake_labels, latent)
+        if self.paired:  # CycleGAN translates its fakes back: the reconstructions
+            batch.generator = self.G
+        return self.objective.g_loss(batch)
 
     def merged_losses(
         self,
@@ -324,12 +358,12 @@ class GANTrainer(TrainerState):
             latents.append(self.sample_latent(n))
             if self.conditional:
                 real_labels.append(labels)
-                fake_labels.append(self.sample_fake_labels(n))
+                fake_labels.append(self._fake_labels_for(labels, n))
         if self.config.merged:
             g_latent, g_labels = latents[0], (fake_labels[0] if fake_labels else None)
         else:
             g_latent = self.sample_latent(n)
-            g_labels = self.sample_fake_labels(n) if self.conditional else None
+            g_labels = self._fake_labels_for(real_labels[-1] if real_labels else None, n)
         return StepInputs(
             tuple(reals), tuple(latents), g_latent, tuple(real_labels), tuple(fake_labels), g_labels
         )
@@ -365,6 +399,10 @@ class GANTrainer(TrainerState):
         ``real`` is read only by objectives whose generator loss compares with the reals; in a
         conditional run G is given ``fake_labels`` (drawn when not given)."""
         z = self.sample_latent(self.config.batch_size) if z is None else z
+        if self.paired and fake_labels is None:  # G translates a real batch's inputs
+            if real is None:
+                real, real_labels = self.sample_real_with_labels(len(z))
+            fake_labels = real_labels
         if self.conditional and fake_labels is None:
             fake_labels = self.sample_fake_labels(len(z))
         self._check_labels_given(real_labels, fake_labels, with_real=real is not None)
@@ -403,7 +441,7 @@ class GANTrainer(TrainerState):
             real, real_labels = self.sample_real_with_labels(n)
         z = self.sample_latent(n) if z is None else z
         if self.conditional and fake_labels is None:
-            fake_labels = self.sample_fake_labels(n)
+            fake_labels = self._fake_labels_for(real_labels, n)
         self._check_labels_given(real_labels, fake_labels)
         return real, z, real_labels, fake_labels
 
@@ -503,11 +541,18 @@ class GANTrainer(TrainerState):
         ``eval_every`` steps (:meth:`evaluate`), a checkpoint every ``checkpoint_every`` steps
         and every ``checkpoint_minutes``, and one at the end. With ``measure_ends`` the run is
         also evaluated where it starts (at step 0) and where it ends (unless ``should_stop``
-        interrupted it)."""
+        interrupted it).
+
+        torch's global generators (dropout, the image pools) are the run's own while it trains
+        (:class:`~gancourse.train_state.GlobalStream`)."""
         if steps < 0:
             raise ValueError(f"steps must be >= 0, got {steps}")
         if minutes is not None and not minutes > 0:
             raise ValueError(f"minutes must be positive, got {minutes}")
+        with self.global_stream.active():
+            return self._train(steps, minutes, should_stop, measure_ends)
+
+    def _train(self, steps, minutes, should_stop, measure_ends) -> History:
         if measure_ends and steps > 0 and self.step == 0 and self.eval_every:
             self.evaluate()  # where it starts from
         end, limit = self.step + steps, None if minutes is None else 60.0 * minutes
@@ -573,20 +618,24 @@ class GANTrainer(TrainerState):
         """Run the metric callbacks now, record them in the history, then call the
         ``on_evaluate`` hooks.
 
-        The trainer's random state is restored afterwards, so measuring a run (with
-        callbacks or hooks that call :meth:`generate`) does not change the run being measured.
+        The trainer's random state, and torch's global one (dropout), are restored afterwards,
+        so measuring a run (with callbacks or hooks that call :meth:`generate`) does not change
+        the run being measured.
         """
         state = self.rng.get_state()
-        try:
-            for name, fn in self.callbacks.items():
-                result = fn(self)
-                items = result.items() if isinstance(result, dict) else [("", result)]
-                for key, value in items:
-                    self.history.append(f"{name}.{key}" if key else name, self.step, float(value))
-            for hook in self.on_evaluate:
-                hook(self)
-        finally:
-            self.rng.set_state(state)
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            try:
+                for name, fn in self.callbacks.items():
+                    result = fn(self)
+                    items = result.items() if isinstance(result, dict) else [("", result)]
+                    for key, value in items:
+                        name_key = f"{name}.{key}" if key else name
+                        self.history.append(name_key, self.step, float(value))
+                for hook in self.on_evaluate:
+                    hook(self)
+            finally:
+                self.rng.set_state(state)
 
     @torch.no_grad()
     def generate(
@@ -628,6 +677,8 @@ class GANTrainer(TrainerState):
             rng.manual_seed(seed)
         if labels is not None and not self.conditional:
             raise ValueError("labels were given, but this generator is unconditional")
+        if self.paired:
+            return self._translate(g, n, labels), labels
         if labels is not None and labels.shape != (n,):
             raise ValueError(f"expected {n} labels, shape [{n}], got {tuple(labels.shape)}")
         if latent is not None and latent.shape != (n, self.latent_dim):
@@ -654,6 +705,24 @@ class GANTrainer(TrainerState):
                     y = torch.cat([y, pad])
                 batches.append(g(z, y))
         return torch.cat(batches)[:n], labels
+
+    def _translate(self, g: nn.Module, n: int, inputs: torch.Tensor | None) -> torch.Tensor:
+        """A paired run's :meth:`generate`: G applied to ``inputs`` ``[n, C, H, W]``, in whole
+        batches of ``config.batch_size`` (a short last one padded with the first inputs, cut
+        off), G's buffers restored."""
+        if inputs is None or len(inputs) != n:
+            raise ValueError(
+                f"a translation generator translates inputs: pass labels=<{n} input images>, "
+                f"got {None if inputs is None else tuple(inputs.shape)}"
+            )
+        size, batches = self.config.batch_size, []
+        with preserved_buffers(g):
+            for start in range(0, n, size):
+                a = inputs[start : start + size].to(self.device)
+                if len(a) < size:
+                    a = torch.cat([a, inputs[torch.arange(size - len(a)) % n].to(self.device)])
+                batches.append(g(a))
+        return torch.cat(batches)[:n]
 
     # ----------------------------------------------------------------- logging
     def _logging_step(self) -> bool:

@@ -35,6 +35,10 @@ class TrainConfig:
     # class "frequencies"), and the networks are called as G(z, y) and D(x, y).
     num_classes: int = 0
     fake_labels: str = "uniform"
+    # A translation run (notebooks 12-13) when True: each real sample comes with an input image
+    # (pix2pix: its edge map; CycleGAN: the real pair itself), G translates the real batch's own
+    # inputs, G(a) (no z: latent_dim 0), and D judges D(x, a).
+    paired: bool = False
     # Replay each step as one CUDA graph when training on CUDA (ignored on CPU and MPS): same
     # arithmetic, far fewer kernel launches; see gancourse.graphed.CUDAGraphStep.
     cuda_graph: bool = False
@@ -57,6 +61,11 @@ class TrainConfig:
         if self.fake_labels not in ("uniform", "frequencies"):
             raise ValueError(
                 f"fake_labels must be 'uniform' or 'frequencies', got {self.fake_labels!r}"
+            )
+        if self.paired and self.num_classes:
+            raise ValueError(
+                "a run is either paired (G translates an input image) or class-conditional "
+                "(num_classes > 0), not both"
             )
         if self.merged and self.n_critic != 1:
             raise ValueError("the merged one-step update does one D and one G step: use n_critic=1")
@@ -82,7 +91,7 @@ class TrainConfig:
         for name in ("lr_d", "lr_g", "momentum"):
             if not is_number(getattr(self, name)):
                 fail(name, "a number")
-        for name in ("merged", "cuda_graph"):
+        for name in ("merged", "cuda_graph", "paired"):
             if not isinstance(getattr(self, name), bool):
                 fail(name, "True or False")
         if self.ema_decay is not None and not is_number(self.ema_decay):
@@ -107,7 +116,8 @@ EXECUTION_ONLY = {"cuda_graph"}
 
 class StepInputs(NamedTuple):
     """The random inputs of one training step (see :meth:`GANTrainer.draw_step_inputs`); the
-    labels are empty (``()``, ``None``) in an unconditional run."""
+    labels are empty (``()``, ``None``) in an unconditional run. In a paired run the "labels" are
+    the input images, and the fakes' are the real batch's own."""
 
     reals: tuple[torch.Tensor, ...]  # one real batch per D step
     d_latents: tuple[torch.Tensor, ...]  # one z batch per D step

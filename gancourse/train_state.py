@@ -9,6 +9,7 @@ It is written atomically, and never over a good one by a diverged run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import asdict, fields
 
@@ -17,7 +18,52 @@ import torch
 from .checkpoint import atomic_save, load_checkpoint
 from .train_config import EXECUTION_ONLY
 
-__all__ = ["TrainerState"]
+__all__ = ["GlobalStream", "TrainerState"]
+
+
+class GlobalStream:
+    """torch's global random generators — the CPU one and, on CUDA, the training device's — as one
+    run's own stream. Dropout (pix2pix's noise) and CycleGAN's image pools draw from them, not from
+    ``trainer.rng``; while :meth:`active` (during :meth:`GANTrainer.train`) the run's saved state is
+    swapped in and the caller's is put back after, so two trainers built in one process and
+    trained in turn draw what each would draw alone. The state starts as the global one when the
+    trainer is built (after the recipe's ``seed_everything``)."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self.is_active = False
+        self._state = self._read()
+
+    def _read(self) -> dict:
+        state = {"cpu": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            state["cuda"] = torch.cuda.get_rng_state(self.device)
+        return state
+
+    def _write(self, state: dict) -> None:
+        torch.set_rng_state(state["cpu"].cpu())
+        if "cuda" in state and self.device.type == "cuda":
+            torch.cuda.set_rng_state(state["cuda"].cpu(), self.device)
+
+    @contextlib.contextmanager
+    def active(self):
+        outer = self._read()
+        self._write(self._state)
+        self.is_active = True
+        try:
+            yield
+        finally:
+            self._state = self._read()
+            self._write(outer)
+            self.is_active = False
+
+    def get_state(self) -> dict:
+        return self._read() if self.is_active else self._state
+
+    def set_state(self, state: dict) -> None:
+        self._state = state
+        if self.is_active:
+            self._write(state)
 
 
 class TrainerState:
@@ -34,7 +80,7 @@ class TrainerState:
             "discriminator": self.D.state_dict(),
             "optimizers": {k: opt.state_dict() for k, opt in self.optimizers.items()},
             "rng": self.rng.get_state(),
-            "torch_rng": torch.get_rng_state(),
+            "global_rng": self.global_stream.get_state(),
             "history": self.history.state_dict(),
             "monitor": self.monitor.state_dict(),
             "meta": self.meta,
@@ -43,8 +89,6 @@ class TrainerState:
         if self.G_ema is not None:
             state["generator_ema"] = self.G_ema.state_dict()
             state["ema_updates"] = self.ema_updates
-        if torch.cuda.is_available():
-            state["cuda_rng"] = torch.cuda.get_rng_state_all()
         return state
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
@@ -78,9 +122,10 @@ class TrainerState:
         for k, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][k])
         self.rng.set_state(state["rng"].cpu())  # generator states are CPU byte tensors
-        torch.set_rng_state(state["torch_rng"].cpu())
-        if "cuda_rng" in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda_rng"]])
+        if "global_rng" in state:
+            self.global_stream.set_state(state["global_rng"])
+        else:  # a checkpoint written before the run owned its global stream
+            self.global_stream.set_state({"cpu": state["torch_rng"].cpu()})
         self.history.load_state_dict(state["history"])
         self.monitor.load_state_dict(state["monitor"])
         self.step = int(state["step"])

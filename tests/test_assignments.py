@@ -22,7 +22,7 @@ from gancourse.course import REPOSITORY, colab_setup_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-WITH_EXERCISES = ["01", "02", "03", "04", "05", "06", "08", "11", "14"]
+WITH_EXERCISES = ["01", "02", "03", "04", "05", "06", "08", "11", "12", "13", "14"]
 
 pytest.importorskip("otter", reason="the `assignments` extra (otter-grader) is not installed")
 

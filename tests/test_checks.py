@@ -151,6 +151,26 @@ def info_bound(logits, codes):
     return log_q[torch.arange(len(codes)), codes].mean() + math.log(logits.shape[1])
 
 
+def receptive(layers):  # walked back from one output unit
+    r = 1
+    for k, s in layers[::-1]:
+        r = r * s + (k - s)
+    return r
+
+
+def p2p_g(logits, fake, target, lam):  # BCE against "real", plus λ · L1
+    real = torch.ones_like(logits)
+    return F.binary_cross_entropy_with_logits(logits, real) + lam * F.l1_loss(fake, target)
+
+
+def cycle_l1(G, F_, a, b):  # both round trips, L1
+    return F.l1_loss(F_(G(a)), a) + F.l1_loss(G(F_(b)), b)
+
+
+def identity_l1(G, F_, a, b):  # each generator fed its own output domain
+    return F.l1_loss(G(b), b) + F.l1_loss(F_(a), a)
+
+
 RIGHT = {
     "discriminator_loss": d_loss,
     "optimal_discriminator": optimal_d,
@@ -172,6 +192,10 @@ RIGHT = {
     "acgan_class_loss": acgan_ce,
     "projection_logit": projection,
     "infogan_categorical_bound": info_bound,
+    "patch_receptive_field": receptive,
+    "pix2pix_generator_loss": p2p_g,
+    "cycle_consistency_loss": cycle_l1,
+    "identity_mapping_loss": identity_l1,
 }
 
 
@@ -541,6 +565,92 @@ WRONG = [
     ),
     ("infogan_categorical_bound", lambda lg, c: info_bound(lg, c).detach(), "without a gradient"),
     ("infogan_categorical_bound", lambda lg, c: -F.cross_entropy(lg, c) + math.log(10), "ln 10"),
+    ("patch_receptive_field", lambda layers: receptive(layers[::-1]), "walk back"),
+    ("patch_receptive_field", lambda layers: 1 + sum(k - 1 for k, _ in layers), "strides"),
+    ("patch_receptive_field", lambda layers: 70, "the field measured"),
+    ("patch_receptive_field", lambda layers: receptive(layers) - 1, "the field measured"),
+    ("patch_receptive_field", lambda layers: float(receptive(layers)) + 0.5, "return an int"),
+    ("patch_receptive_field", _stub, "not written yet"),
+    (
+        "pix2pix_generator_loss",
+        lambda lg, f, t, lam: F.softplus(-lg).mean() + lam * (f - t).pow(2).mean(),
+        "squared",
+    ),
+    (
+        "pix2pix_generator_loss",
+        lambda lg, f, t, lam: lam * (F.softplus(-lg).mean() + (f - t).abs().mean()),
+        "multiplies the L1 term only",
+    ),
+    (
+        "pix2pix_generator_loss",
+        lambda lg, f, t, lam: F.softplus(-lg).mean(),
+        "λ · L1 term is missing",
+    ),
+    (
+        "pix2pix_generator_loss",
+        lambda lg, f, t, lam: lam * (f - t).abs().mean(),
+        "GAN term is missing",
+    ),
+    (
+        "pix2pix_generator_loss",
+        lambda lg, f, t, lam: -F.softplus(lg).mean() + lam * (f - t).abs().mean(),
+        "saturating",
+    ),
+    (
+        "pix2pix_generator_loss",
+        lambda lg, f, t, lam: F.softplus(-lg).mean() + lam * (f - t).abs().sum(),
+        "do not sum",
+    ),
+    (
+        "pix2pix_generator_loss",
+        lambda lg, f, t, lam: -torch.log(torch.sigmoid(lg)).mean() + lam * (f - t).abs().mean(),
+        "softplus",
+    ),
+    ("pix2pix_generator_loss", lambda lg, f, t, lam: p2p_g(lg, f, t, lam).detach(), "gradient"),
+    ("pix2pix_generator_loss", lambda lg, f, t, lam: p2p_g(lg, f, t, 100.0), "the right value"),
+    ("cycle_consistency_loss", lambda G, F_, a, b: F.l1_loss(F_(G(a)), a), "add B's"),
+    ("cycle_consistency_loss", lambda G, F_, a, b: F.l1_loss(G(F_(b)), b), "add A's"),
+    (
+        "cycle_consistency_loss",
+        lambda G, F_, a, b: F.mse_loss(F_(G(a)), a) + F.mse_loss(G(F_(b)), b),
+        "squared",
+    ),
+    (
+        "cycle_consistency_loss",
+        lambda G, F_, a, b: F.l1_loss(G(G(a)), a) + F.l1_loss(F_(F_(b)), b),
+        "through both generators",
+    ),
+    (
+        "cycle_consistency_loss",
+        lambda G, F_, a, b: F.l1_loss(F_(G(a)), b) + F.l1_loss(G(F_(b)), a),
+        "where it started",
+    ),
+    (
+        "cycle_consistency_loss",
+        lambda G, F_, a, b: (F_(G(a)) - a).abs().sum() + (G(F_(b)) - b).abs().sum(),
+        "do not sum",
+    ),
+    ("cycle_consistency_loss", lambda G, F_, a, b: cycle_l1(G, F_, a, b).detach(), "gradient"),
+    ("cycle_consistency_loss", _stub, "not written yet"),
+    (
+        "identity_mapping_loss",
+        lambda G, F_, a, b: F.l1_loss(G(a), a) + F.l1_loss(F_(b), b),
+        "direction is flipped",
+    ),
+    ("identity_mapping_loss", lambda G, F_, a, b: F.l1_loss(G(b), b), "add F(a)"),
+    ("identity_mapping_loss", lambda G, F_, a, b: F.l1_loss(F_(a), a), "add G(b)"),
+    ("identity_mapping_loss", cycle_l1, "that is the cycle loss"),
+    (
+        "identity_mapping_loss",
+        lambda G, F_, a, b: F.mse_loss(G(b), b) + F.mse_loss(F_(a), a),
+        "squared",
+    ),
+    ("identity_mapping_loss", lambda G, F_, a, b: identity_l1(G, F_, a, b).detach(), "gradient"),
+    (
+        "identity_mapping_loss",
+        lambda G, F_, a, b: identity_l1(G, F_, a, b) + 0.01,
+        "the right value",
+    ),
 ]
 
 

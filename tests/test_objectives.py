@@ -251,8 +251,9 @@ G_GOALS = {
 AUTOENCODER_D = ("ebgan", "began", "magan")
 
 
-# ACGAN's and InfoGAN's goals need labels or codes: tests/test_conditional_training.py
-CONDITIONAL_GOALS = {"acgan", "infogan"}
+# ACGAN's and InfoGAN's goals need labels or codes: tests/test_conditional_training.py; pix2pix's
+# and CycleGAN's need input images and the generators: tests/test_translation_training.py
+CONDITIONAL_GOALS = {"acgan", "infogan", "pix2pix", "cyclegan"}
 
 
 def test_every_registered_objective_has_a_generator_goal():

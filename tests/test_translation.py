@@ -84,7 +84,7 @@ def test_patchgan_receptive_field_measured_by_gradients(n_layers, size):
 def test_patchgan_outputs_a_grid_of_logits_and_checks_its_input():
     D = PatchGANDiscriminator(2, width=8, n_layers=3)
     assert D(torch.randn(2, 2, 32, 32)).shape == (2, 1, 2, 2)
-    with pytest.raises(ValueError, match="concatenated along the channels"):
+    with pytest.raises(ValueError, match="input and output together"):
         D(torch.randn(2, 1, 32, 32))
     with pytest.raises(ValueError, match="kernel and stride must be positive"):
         receptive_field([(4, 0)])
@@ -258,3 +258,16 @@ def test_shape_kept_is_1_for_the_same_outline_and_low_for_unrelated_ones():
     assert shape_kept(a, other) < 0.5 and shape_kept(a, noise) < 0.5
     as_floats = a.float() / 127.5 - 1  # [-1, 1] images are taken too
     assert shape_kept(as_floats, a) == pytest.approx(1.0)
+
+
+def test_sharpness_is_1_for_the_targets_and_falls_with_a_blur():
+    from gancourse.metrics import sharpness
+
+    g = torch.Generator().manual_seed(0)
+    y = torch.rand(4, 1, 32, 32, generator=g) * 2 - 1
+    blurred = torch.nn.functional.avg_pool2d(y, 3, stride=1, padding=1, count_include_pad=False)
+    assert sharpness(y, y) == pytest.approx(1.0)
+    assert sharpness(blurred, y) < 0.6
+    assert sharpness(torch.zeros_like(y), y) == 0
+    with pytest.raises(ValueError, match="one shape"):
+        sharpness(y, y[:2])

@@ -15,8 +15,8 @@ known-wrong implementations (sign flips, sigmoid-then-log, sum for mean, a missi
 lerp for slerp, a biased MMD, …) and asserts that the check rejects each one.
 
 One module per part of the course: :mod:`.foundations` (notebooks 01–03), :mod:`.architectures`
-(04), :mod:`.critics` (05–06), :mod:`.energy` (08), :mod:`.conditional` (11) and
-:mod:`.image_metrics` (14); :mod:`._machinery` holds what they share. Notebooks call them all as
+(04), :mod:`.critics` (05–06), :mod:`.energy` (08), :mod:`.conditional` (11),
+:mod:`.translation` (12–13) and :mod:`.image_metrics` (14); :mod:`._machinery` holds what they share. Notebooks call them all as
 ``checks.<exercise>``.
 """
 
@@ -34,6 +34,12 @@ from .foundations import (
     optimal_discriminator,
 )
 from .image_metrics import fid_from_statistics, precision_recall
+from .translation import (
+    cycle_consistency_loss,
+    identity_mapping_loss,
+    patch_receptive_field,
+    pix2pix_generator_loss,
+)
 
 __all__ = [
     "ExerciseFailed",
@@ -41,16 +47,20 @@ __all__ = [
     "began_k_update",
     "clip_weights",
     "conv_transpose_side",
+    "cycle_consistency_loss",
     "discriminator_loss",
     "discriminator_step_loss",
     "ebgan_d_loss",
     "fid_from_statistics",
+    "identity_mapping_loss",
     "infogan_categorical_bound",
     "js_divergence",
     "kl_divergence",
     "mmd2_unbiased",
     "nonsaturating_g_loss",
     "optimal_discriminator",
+    "patch_receptive_field",
+    "pix2pix_generator_loss",
     "power_iteration",
     "precision_recall",
     "projection_logit",

@@ -15,7 +15,14 @@ from .fashion import (
 )
 from .sampler import ImageSampler, to_uint8, to_unit_range
 from .toy import GaussianMixture, SwissRoll, gaussian_mixture_1d, grid, ring, swiss_roll
-from .translation import PairedImages, edge_maps, edges2fmnist, unpaired_domains
+from .translation import (
+    PairedImages,
+    PairedSampler,
+    UnpairedSampler,
+    edge_maps,
+    edges2fmnist,
+    unpaired_domains,
+)
 
 __all__ = [
     "CLASS_NAMES",
@@ -24,6 +31,8 @@ __all__ = [
     "GaussianMixture",
     "ImageSampler",
     "PairedImages",
+    "PairedSampler",
+    "UnpairedSampler",
     "SwissRoll",
     "check_fashion_mnist",
     "class_names",

@@ -9,6 +9,10 @@ r"""Translation tasks built from Fashion-MNIST (notebooks 12–13, in progress),
 
 Images are padded from 28 × 28 to 32 × 32 with zeros (the background), so that a U-Net of depth 5
 can halve them down to 1 × 1.
+
+The training loop reads them through :class:`PairedSampler` (a target batch and its inputs, drawn
+together) and :class:`UnpairedSampler` (one image of each domain, drawn independently, stacked
+along the channels), both on the device like :class:`~gancourse.datasets.ImageSampler`.
 """
 
 from __future__ import annotations
@@ -19,8 +23,17 @@ import torch
 from torch.nn import functional as F
 
 from .fashion import CLASS_NAMES, fashion_mnist
+from .sampler import to_unit_range
 
-__all__ = ["PairedImages", "edge_maps", "edges2fmnist", "pad_to_32", "unpaired_domains"]
+__all__ = [
+    "PairedImages",
+    "PairedSampler",
+    "UnpairedSampler",
+    "edge_maps",
+    "edges2fmnist",
+    "pad_to_32",
+    "unpaired_domains",
+]
 
 SOBEL_X = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 
@@ -92,3 +105,84 @@ def unpaired_domains(
         chosen = pad_to_32(images[labels == CLASS_NAMES.index(name)])
         domains.append(chosen[torch.randperm(len(chosen), generator=g)])
     return domains[0], domains[1]
+
+
+def _on_device(images: torch.Tensor, what: str, device) -> torch.Tensor:
+    if images.dtype != torch.uint8 or images.dim() != 4 or len(images) == 0:
+        raise ValueError(
+            f"{what} must be a non-empty uint8 batch [N, C, H, W], got {images.dtype} "
+            f"{tuple(images.shape)}"
+        )
+    if device is None:
+        from ..config import device as default_device
+
+        device = default_device()
+    return images.to(device)
+
+
+class PairedSampler:
+    """Random aligned pairs on the device, for pix2pix: :meth:`sample_with_labels` returns a batch
+    of targets and, as its "labels", the inputs of the same pairs (float in [-1, 1]).
+
+    Args:
+        pairs: a :class:`PairedImages` (uint8 inputs and targets of one shape).
+        device: where to hold the data (default :func:`gancourse.device`).
+    """
+
+    def __init__(self, pairs: PairedImages, device=None) -> None:
+        if pairs.inputs.shape[0] != pairs.targets.shape[0]:
+            raise ValueError(
+                f"{len(pairs.inputs)} inputs but {len(pairs.targets)} targets: pairs come in twos"
+            )
+        self.inputs = _on_device(pairs.inputs, "inputs", device)
+        self.targets = _on_device(pairs.targets, "targets", device)
+        self.labels = pairs.labels.to(self.inputs.device)  # the classes, for FashionNet's check
+        self.device = self.inputs.device
+        self.images = self.targets  # what an image sampler calls its images (shapes, FID)
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` targets, float in [-1, 1]."""
+        return self.sample_with_labels(n, generator)[0]
+
+    def sample_with_labels(
+        self, n: int, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(targets, inputs)`` of ``n`` pairs drawn with replacement: ``inputs[i]`` is
+        translated into ``targets[i]``."""
+        idx = torch.randint(len(self), (n,), generator=generator, device=self.device)
+        return to_unit_range(self.targets[idx]), to_unit_range(self.inputs[idx])
+
+
+class UnpairedSampler:
+    """Two domains on the device, for CycleGAN. A sample is one image of A and one of B, drawn
+    independently and stacked along the channels, ``[n, 2C, H, W]`` = ``[a | b]``; it is also its
+    own input (``sample_with_labels`` returns it twice), since CycleGAN's generators translate
+    the real images of both domains.
+    """
+
+    def __init__(self, domain_a: torch.Tensor, domain_b: torch.Tensor, device=None) -> None:
+        self.domain_a = _on_device(domain_a, "domain A", device)
+        self.domain_b = _on_device(domain_b, "domain B", device)
+        if self.domain_a.shape[1:] != self.domain_b.shape[1:]:
+            raise ValueError(
+                f"the two domains must have one image shape, got {tuple(domain_a.shape[1:])} and "
+                f"{tuple(domain_b.shape[1:])}"
+            )
+        self.device = self.domain_a.device
+        self.channels = self.domain_a.shape[1]
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``[a | b]``: ``n`` images of each domain, drawn independently, float in [-1, 1]."""
+        ia = torch.randint(len(self.domain_a), (n,), generator=generator, device=self.device)
+        ib = torch.randint(len(self.domain_b), (n,), generator=generator, device=self.device)
+        return torch.cat([to_unit_range(self.domain_a[ia]), to_unit_range(self.domain_b[ib])], 1)
+
+    def sample_with_labels(
+        self, n: int, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The sample and its input, which is the sample itself."""
+        x = self.sample(n, generator)
+        return x, x

@@ -30,7 +30,7 @@ from .modes import (
     summarize_coverage,
 )
 from .nearest import MemorisationCheck, memorisation_check, nearest_neighbours
-from .paired import psnr, shape_kept, ssim
+from .paired import psnr, shape_kept, sharpness, ssim
 from .parzen import parzen_log_likelihood, select_parzen_sigma
 from .precision_recall import inside_knn_balls, knn_radii, precision_recall
 from .tracking import FIDTracker
@@ -75,6 +75,7 @@ __all__ = [
     "psnr",
     "select_parzen_sigma",
     "shape_kept",
+    "sharpness",
     "ssim",
     "summarize_coverage",
 ]

@@ -1,5 +1,5 @@
-r"""Paired image metrics for translation (notebook 12, in progress): PSNR and SSIM against the
-ground truth, our own implementations, tested against torchmetrics on the same images.
+r"""Paired image metrics for translation (notebooks 12–13): PSNR and SSIM against the ground
+truth, our own implementations, tested against torchmetrics on the same images.
 
 * :func:`psnr` — :math:`10\log_{10}(R^2/\mathrm{MSE})` per image, averaged; R is the data range
   (2 for images in [-1, 1]).
@@ -11,6 +11,8 @@ ground truth, our own implementations, tested against torchmetrics on the same i
   al.'s reference code and scikit-image do; ``padding="reflect"`` pads by reflection and averages
   every pixel, as torchmetrics' ``structural_similarity_index_measure`` does. Both are tested
   against torchmetrics (the valid one on its full SSIM map, cropped).
+* :func:`sharpness` — the mean Sobel gradient magnitude of the outputs over that of the targets:
+  1 for images as crisp as the real ones, below 1 for a blur (what L1 alone produces).
 * :func:`shape_kept` — for unpaired translation, the SSIM of the input's and the output's edge
   maps: does a sneaker turned into a boot keep the sneaker's outline?
 """
@@ -22,7 +24,7 @@ import math
 import torch
 from torch.nn import functional as F
 
-__all__ = ["psnr", "shape_kept", "ssim"]
+__all__ = ["psnr", "shape_kept", "sharpness", "ssim"]
 
 
 def _pair(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -100,3 +102,27 @@ def shape_kept(inputs: torch.Tensor, outputs: torch.Tensor, threshold: float = 0
         return edge_maps(images, threshold).double() / 255.0
 
     return ssim(outline(inputs), outline(outputs), data_range=1.0)
+
+
+def sharpness(outputs: torch.Tensor, targets: torch.Tensor) -> float:
+    r""":math:`\mathbb E\lVert\nabla \hat y\rVert / \mathbb E\lVert\nabla y\rVert`, the Sobel
+    gradient magnitude (as :func:`~gancourse.datasets.edge_maps`, before its threshold) of the
+    outputs over that of the targets (float in [-1, 1] or uint8). 1: as crisp as the targets;
+    below 1: blurred (L1's per-pixel median smooths every uncertain edge)."""
+    from ..datasets.translation import SOBEL_X
+
+    def energy(images: torch.Tensor) -> float:
+        x = images.double() / 127.5 - 1 if images.dtype == torch.uint8 else images.double()
+        c = x.shape[1]
+        kx = SOBEL_X.double().view(1, 1, 3, 3).repeat(c, 1, 1, 1).to(x.device)
+        gx = F.conv2d(x, kx, padding=1, groups=c)
+        gy = F.conv2d(x, kx.transpose(2, 3), padding=1, groups=c)
+        return float((gx.pow(2) + gy.pow(2)).sqrt().mean())
+
+    x, y = outputs.detach(), targets.detach()
+    if x.shape != y.shape or x.dim() != 4:
+        raise ValueError(
+            f"need two image batches of one shape [N, C, H, W], got {tuple(x.shape)} and "
+            f"{tuple(y.shape)}"
+        )
+    return energy(x) / energy(y)

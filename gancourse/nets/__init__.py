@@ -21,7 +21,14 @@ from .energy import (
 )
 from .mlp import MLP, mlp_discriminator, mlp_generator
 from .stacked import StackedLinear, StackedMLP
-from .translation import PatchGANDiscriminator, UNetGenerator, receptive_field
+from .translation import (
+    CycleGANDiscriminators,
+    CycleGANGenerators,
+    PatchGANDiscriminator,
+    ResNetGenerator,
+    UNetGenerator,
+    receptive_field,
+)
 
 __all__ = [
     "AuxiliaryClassifierHead",
@@ -39,7 +46,10 @@ __all__ = [
     "MLP",
     "StackedLinear",
     "StackedMLP",
+    "CycleGANDiscriminators",
+    "CycleGANGenerators",
     "PatchGANDiscriminator",
+    "ResNetGenerator",
     "UNetGenerator",
     "receptive_field",
     "DCGANDiscriminator",

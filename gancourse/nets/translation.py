@@ -1,6 +1,7 @@
-r"""Networks for image-to-image translation (notebooks 12–13, in progress): pix2pix's U-Net
-generator and the PatchGAN discriminator (Isola et al. 2017), with the PatchGAN's receptive field
-computed from its layers.
+r"""Networks for image-to-image translation (notebooks 12–13): pix2pix's U-Net generator and the
+PatchGAN discriminator (Isola et al. 2017), with the PatchGAN's receptive field computed from its
+layers; CycleGAN's ResNet generator (Zhu et al. 2017, after Johnson et al. 2016) and the pairs of
+networks that let CycleGAN's two directions train through the one loop.
 
 **U-Net.** An encoder of ``depth`` strided 4 × 4 convolutions halves the side each time (so the
 side must be divisible by :math:`2^{depth}`); a decoder of transposed convolutions doubles it back.
@@ -11,6 +12,19 @@ the first decoder levels is pix2pix's only noise: the reference code keeps it on
 **PatchGAN.** A fully convolutional D that outputs a grid of logits, one per overlapping patch:
 ``n_layers`` strided 4 × 4 convolutions, then two stride-1 ones. Each logit sees a
 :func:`receptive_field` of 16, 34 or 70 pixels for 1, 2 or 3 layers.
+
+**ResNet generator.** A 7 × 7 convolution, two stride-2 downsamplings, ``blocks`` residual blocks
+at a quarter of the side, two transposed-convolution upsamplings and a 7 × 7 convolution to the
+image; reflection padding and instance norm, as CycleGAN's reference code. No skip across the
+bottleneck: the residual blocks change the image *in place*, which suits translations that keep
+the layout (a sneaker's outline becomes a boot's).
+
+**The pairs.** CycleGAN has two generators, G: A → B and F: B → A, and two PatchGANs, D_A and D_B.
+:class:`CycleGANGenerators` and :class:`CycleGANDiscriminators` hold them as one module each, on
+images of both domains stacked along the channels, ``[a | b]``: the generators map ``[a | b]`` to
+``[F(b) | G(a)]`` — fakes in the same layout as the reals — so applying them twice gives the
+round trips ``[F(G(a)) | G(F(b))]``, and the discriminators map ``[a | b]`` to the logit grids
+``[D_A(a) | D_B(b)]``.
 """
 
 from __future__ import annotations
@@ -21,7 +35,10 @@ from torch import nn
 from .dcgan import dcgan_init_
 
 __all__ = [
+    "CycleGANDiscriminators",
+    "CycleGANGenerators",
     "PatchGANDiscriminator",
+    "ResNetGenerator",
     "UNetGenerator",
     "conv_layers",
     "receptive_field",
@@ -119,8 +136,9 @@ class PatchGANDiscriminator(nn.Module):
 
     ``n_layers`` strided 4 × 4 convolutions (width, 2·width, …, at most 8·width; batch norm on
     all but the first), a stride-1 4 × 4 convolution, and a stride-1 4 × 4 convolution to one
-    logit. For pix2pix, D judges (input, output) pairs: pass ``in_channels`` = both together and
-    concatenate them along the channels.
+    logit. For pix2pix, D judges (input, output) pairs: build it with ``in_channels`` = both
+    together and call ``D(output, input)``, which concatenates them along the channels (the input
+    first, as the reference code).
     """
 
     def __init__(self, in_channels: int = 2, width: int = 64, n_layers: int = 3) -> None:
@@ -146,11 +164,18 @@ class PatchGANDiscriminator(nn.Module):
         self.in_channels = in_channels
         dcgan_init_(self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        if condition is not None:
+            if condition.shape[0] != x.shape[0] or condition.shape[2:] != x.shape[2:]:
+                raise ValueError(
+                    f"the input and the output of a pair must match in batch and size, got "
+                    f"{tuple(condition.shape)} and {tuple(x.shape)}"
+                )
+            x = torch.cat([condition, x], dim=1)
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
                 f"expected images [batch, {self.in_channels}, side, side] (for pix2pix: input and "
-                f"output concatenated along the channels), got {tuple(x.shape)}"
+                f"output together), got {tuple(x.shape)}"
             )
         return self.net(x)
 
@@ -177,3 +202,111 @@ def receptive_field(layers: list[tuple[int, int]]) -> int:
             raise ValueError(f"kernel and stride must be positive, got ({k}, {s})")
         r = (r - 1) * s + k
     return r
+
+
+class ResidualBlock(nn.Module):
+    r""":math:`x + \mathrm{IN}(\mathrm{conv}(\mathrm{ReLU}(\mathrm{IN}(\mathrm{conv}(x)))))`, 3 × 3
+    convolutions with reflection padding."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(channels, channels, 3),
+            nn.InstanceNorm2d(channels),
+            nn.ReLU(),
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(channels, channels, 3),
+            nn.InstanceNorm2d(channels),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class ResNetGenerator(nn.Module):
+    """CycleGAN's generator: images ``[B, channels, S, S]`` → ``[B, channels, S, S]`` in [-1, 1]
+    (S divisible by 4).
+
+    Args:
+        channels: image channels (both domains).
+        width: channels after the first convolution (64 in the paper); 2 and 4 × width after the
+            two downsamplings.
+        blocks: residual blocks at S/4 (the paper: 6 for 128 × 128, 9 for 256 × 256).
+    """
+
+    def __init__(self, channels: int = 1, width: int = 64, blocks: int = 6) -> None:
+        super().__init__()
+        if min(channels, width, blocks) < 1:
+            raise ValueError(
+                f"channels, width and blocks must be positive, got {channels}, {width}, {blocks}"
+            )
+        self.channels = channels
+        layers: list[nn.Module] = [
+            nn.ReflectionPad2d(3),
+            nn.Conv2d(channels, width, 7),
+            nn.InstanceNorm2d(width),
+            nn.ReLU(),
+        ]
+        for c in (width, 2 * width):  # downsample twice
+            layers += [nn.Conv2d(c, 2 * c, 3, 2, 1), nn.InstanceNorm2d(2 * c), nn.ReLU()]
+        layers += [ResidualBlock(4 * width) for _ in range(blocks)]
+        for c in (4 * width, 2 * width):  # and back up
+            layers += [
+                nn.ConvTranspose2d(c, c // 2, 3, 2, 1, output_padding=1),
+                nn.InstanceNorm2d(c // 2),
+                nn.ReLU(),
+            ]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(width, channels, 7), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        for m in self.modules():  # N(0, 0.02) weights, as CycleGAN's reference
+            if isinstance(m, nn.Conv2d | nn.ConvTranspose2d):
+                nn.init.normal_(m.weight, 0.0, 0.02)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or x.shape[1] != self.channels or x.shape[2] % 4 or x.shape[3] % 4:
+            raise ValueError(
+                f"expected images [batch, {self.channels}, H, W] with H and W multiples of 4 "
+                f"(two downsamplings), got {tuple(x.shape)}"
+            )
+        return self.net(x)
+
+
+def _halves(x: torch.Tensor, channels: int, what: str) -> tuple[torch.Tensor, torch.Tensor]:
+    if x.dim() != 4 or x.shape[1] != 2 * channels:
+        raise ValueError(
+            f"{what} read both domains stacked along the channels, [a | b] with {2 * channels} "
+            f"channels; got {tuple(x.shape)}"
+        )
+    return x[:, :channels], x[:, channels:]
+
+
+class CycleGANGenerators(nn.Module):
+    """G: A → B and F: B → A as one module on stacked images: ``[a | b]`` → ``[F(b) | G(a)]``.
+
+    The output has the input's layout (the A half is an image of A), so calling the module on its
+    own output gives the round trips ``[F(G(a)) | G(F(b))]``, and on the swapped reals ``[b | a]``
+    the identity mappings ``[F(a) | G(b)]``."""
+
+    def __init__(self, a_to_b: nn.Module, b_to_a: nn.Module, channels: int = 1) -> None:
+        super().__init__()
+        self.a_to_b, self.b_to_a, self.channels = a_to_b, b_to_a, channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a, b = _halves(x, self.channels, "CycleGAN's generators")
+        return torch.cat([self.b_to_a(b), self.a_to_b(a)], dim=1)
+
+
+class CycleGANDiscriminators(nn.Module):
+    """D_A and D_B as one module on stacked images: ``[a | b]`` → ``[D_A(a) | D_B(b)]``, two logit
+    grids along the channels. Each judges its own domain alone: the second argument the loop passes
+    in a paired run (the inputs) is not read."""
+
+    def __init__(self, d_a: nn.Module, d_b: nn.Module, channels: int = 1) -> None:
+        super().__init__()
+        self.d_a, self.d_b, self.channels = d_a, d_b, channels
+
+    def forward(self, x: torch.Tensor, inputs: torch.Tensor | None = None) -> torch.Tensor:
+        a, b = _halves(x, self.channels, "CycleGAN's discriminators")
+        return torch.cat([self.d_a(a), self.d_b(b)], dim=1)
