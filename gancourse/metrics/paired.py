@@ -12,7 +12,8 @@ truth, our own implementations, tested against torchmetrics on the same images.
   every pixel, as torchmetrics' ``structural_similarity_index_measure`` does. Both are tested
   against torchmetrics (the valid one on its full SSIM map, cropped).
 * :func:`sharpness` — the mean Sobel gradient magnitude of the outputs over that of the targets:
-  1 for images as crisp as the real ones, below 1 for a blur (what L1 alone produces).
+  1 for images with the real ones' edge energy, below 1 for a blur (what a generator trained on a
+  pixel loss alone tends to produce), above 1 for noise or bare outlines: read it with the images.
 * :func:`shape_kept` — for unpaired translation, the SSIM of the input's and the output's edge
   maps: does a sneaker turned into a boot keep the sneaker's outline?
 """
@@ -107,8 +108,8 @@ def shape_kept(inputs: torch.Tensor, outputs: torch.Tensor, threshold: float = 0
 def sharpness(outputs: torch.Tensor, targets: torch.Tensor) -> float:
     r""":math:`\mathbb E\lVert\nabla \hat y\rVert / \mathbb E\lVert\nabla y\rVert`, the Sobel
     gradient magnitude (as :func:`~gancourse.datasets.edge_maps`, before its threshold) of the
-    outputs over that of the targets (float in [-1, 1] or uint8). 1: as crisp as the targets;
-    below 1: blurred (L1's per-pixel median smooths every uncertain edge)."""
+    outputs over that of the targets (float in [-1, 1] or uint8). 1: the targets' edge energy;
+    below 1: blurred; above 1: speckled, or outlines without fill (an edge map scores about 1.8)."""
     from ..datasets.translation import SOBEL_X
 
     def energy(images: torch.Tensor) -> float:
