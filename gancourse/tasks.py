@@ -243,12 +243,51 @@ class ClassImageTask(ImageTask):
         return lines
 
 
+class _TranslationTask(Task):
+    """What the two translation tasks share: FashionNet-based scores on the test split during
+    training (``_scores``, one callback ``translation``), a picture of rows of images, and no
+    Inception features."""
+
+    def _scores(self, trainer, n: int, ema, extractor) -> dict[str, float]:
+        raise NotImplementedError
+
+    def metrics(self, n: int, ema: bool, device=None) -> dict[str, Callable]:
+        from .metrics import FashionNetFeatures
+
+        extractor = FashionNetFeatures(device)
+        return {"translation": lambda trainer: self._scores(trainer, n, None, extractor)}
+
+    def _report_scores(self, trainer, n: int, ema, inception: bool) -> dict[str, float]:
+        from .metrics import FashionNetFeatures
+
+        if inception:
+            raise ValueError(
+                "--inception is for unconditional image runs; translations use FashionNet"
+            )
+        return self._scores(trainer, n, ema, FashionNetFeatures(trainer.device))
+
+    @staticmethod
+    def _rows_figure(rows: list, title: str):
+        """A figure of image rows (each ``[8, C, H, W]`` in [-1, 1]), one row per tensor."""
+        import torch
+        from matplotlib.figure import Figure
+
+        from .viz import show_images
+
+        fig = Figure(figsize=(8, 1.1 * len(rows) + 0.1))
+        ax = fig.subplots()
+        show_images(torch.cat(rows), nrow=8, ax=ax)
+        ax.set_title(title)
+        return fig
+
+
 @dataclass(frozen=True)
-class PairedTranslationTask(Task):
+class PairedTranslationTask(_TranslationTask):
     """Edges → garment (pix2pix, notebook 12): trains on the train split's pairs; measured on the
-    first ``n`` test pairs by L1, PSNR, SSIM, FashionNet's accuracy on the outputs and the
-    FashionNet-FID of the outputs to the targets (:func:`~gancourse.metrics.translation.paired_scores`);
-    ``best.pt`` keeps the lowest FID (L1 alone would prefer a blur)."""
+    first ``n`` test pairs by L1, PSNR, SSIM, sharpness, FashionNet's accuracy on the outputs and
+    the FashionNet-FID of the outputs to the targets
+    (:func:`~gancourse.metrics.translation.paired_scores`); ``best.pt`` keeps the lowest FID (L1
+    alone would prefer a blur)."""
 
     name: str = "edges2fmnist"
 
@@ -270,48 +309,29 @@ class PairedTranslationTask(Task):
         inputs, targets, labels = self._test_pairs(n)
         return paired_scores(translate(trainer, inputs, ema), targets, labels, extractor)
 
-    def metrics(self, n: int, ema: bool, device=None) -> dict[str, Callable]:
-        from .metrics import FashionNetFeatures
-
-        extractor = FashionNetFeatures(device)
-        return {"translation": lambda trainer: self._scores(trainer, n, None, extractor)}
-
     def score(self, history) -> float:
         return history.last("translation.fid")
 
     def draw_samples(self, trainer, title: str):
-        import torch
-        from matplotlib.figure import Figure
-
         from .datasets import to_unit_range
         from .metrics.translation import translate
-        from .viz import show_images
 
         inputs, targets, _ = self._test_pairs(8)
         rows = [to_unit_range(inputs), translate(trainer, inputs).cpu(), to_unit_range(targets)]
-        fig = Figure(figsize=(8, 3.4))
-        ax = fig.subplots()
-        show_images(torch.cat(rows), nrow=8, ax=ax)
-        ax.set_title(f"{title} — rows: input edges, G's output, the real garment")
-        return fig
+        return self._rows_figure(rows, f"{title} — rows: input edges, G's output, the real garment")
 
     def report(self, trainer, n: int, ema: bool | None, seed: int, inception: bool) -> list[str]:
-        from .metrics import FashionNetFeatures
-
-        if inception:
-            raise ValueError(
-                "--inception is for unconditional image runs; translations use FashionNet"
-            )
-        s = self._scores(trainer, n, ema, FashionNetFeatures(trainer.device))
+        s = self._report_scores(trainer, n, ema, inception)
         return [
             f"edges → garment, {n} test pairs: L1 {s['l1']:.4f}   PSNR {s['psnr']:.2f} dB   "
-            f"SSIM {s['ssim']:.4f}   FashionNet accuracy {s['accuracy']:.3f} (chance 0.100)   "
+            f"SSIM {s['ssim']:.4f}   sharpness {s['sharpness']:.3f} (real garments 1)   "
+            f"FashionNet accuracy {s['accuracy']:.3f} (chance 0.100)   "
             f"FID to the targets {s['fid']:.3f}"
         ]
 
 
 @dataclass(frozen=True)
-class UnpairedTranslationTask(Task):
+class UnpairedTranslationTask(_TranslationTask):
     """Sneakers ↔ ankle boots (CycleGAN, notebook 13): trains on the train split's two classes,
     unpaired; measured on ``n`` test images of each by the target-class share, FID to the target
     domain, cycle error and shape kept, both ways
@@ -325,9 +345,8 @@ class UnpairedTranslationTask(Task):
     def load(self, device=None):
         from .datasets import UnpairedSampler, unpaired_domains
 
-        return UnpairedSampler(
-            *unpaired_domains(self.class_a, self.class_b, "train"), device=device
-        )
+        domains = unpaired_domains(self.class_a, self.class_b, "train")
+        return UnpairedSampler(*domains, device=device)
 
     def _test_domains(self, n: int):
         from .datasets import unpaired_domains
@@ -344,40 +363,24 @@ class UnpairedTranslationTask(Task):
         ka, kb = CLASS_NAMES.index(self.class_a), CLASS_NAMES.index(self.class_b)
         return unpaired_scores(trainer, a, b, ka, kb, extractor, ema)
 
-    def metrics(self, n: int, ema: bool, device=None) -> dict[str, Callable]:
-        from .metrics import FashionNetFeatures
-
-        extractor = FashionNetFeatures(device)
-        return {"translation": lambda trainer: self._scores(trainer, n, None, extractor)}
-
     def score(self, history) -> float:
         return history.last("translation.a2b.fid") + history.last("translation.b2a.fid")
 
     def draw_samples(self, trainer, title: str):
         import torch
-        from matplotlib.figure import Figure
 
         from .datasets import to_unit_range
         from .metrics.translation import translate
-        from .viz import show_images
 
         a, b = (to_unit_range(d) for d in self._test_domains(8))
         fakes = translate(trainer, torch.cat([a, b], dim=1)).cpu()  # [F(b) | G(a)]
         rows = [a, fakes[:, 1:], b, fakes[:, :1]]
-        fig = Figure(figsize=(8, 4.4))
-        ax = fig.subplots()
-        show_images(torch.cat(rows), nrow=8, ax=ax)
-        ax.set_title(f"{title} — rows: {self.class_a}, G(it); {self.class_b}, F(it)")
-        return fig
+        return self._rows_figure(
+            rows, f"{title} — rows: {self.class_a}, G(it); {self.class_b}, F(it)"
+        )
 
     def report(self, trainer, n: int, ema: bool | None, seed: int, inception: bool) -> list[str]:
-        from .metrics import FashionNetFeatures
-
-        if inception:
-            raise ValueError(
-                "--inception is for unconditional image runs; translations use FashionNet"
-            )
-        s = self._scores(trainer, n, ema, FashionNetFeatures(trainer.device))
+        s = self._report_scores(trainer, n, ema, inception)
         lines = []
         for key, source, target in (
             ("a2b", self.class_a, self.class_b),
