@@ -491,8 +491,9 @@ _NOT_OPTIONS = {"dist", "data", "seed", "device", "progress", "trainer_kwargs", 
 class Recipe:
     """A named, complete training configuration.
 
-    ``data`` names the data task (:func:`gancourse.tasks.get_task`): ``"fashion-mnist"`` or a toy
-    distribution's name (``"ring"``, ``"grid"``);
+    ``data`` names the data task (:func:`gancourse.tasks.get_task`): ``"fashion-mnist"``, its
+    labelled (``"fashion-mnist-classes"``) and translation (``"edges2fmnist"``,
+    ``"sneaker2boot"``) variants, or a toy distribution's name (``"ring"``, ``"grid"``);
     ``options`` are the builder's keyword arguments (architecture and :class:`TrainConfig`
     fields), each overridable (``gancourse train NAME --set width=32``); ``steps`` is the
     default length and ``eval_every`` how often the run is measured — FashionNet-FID for

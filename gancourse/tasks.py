@@ -407,7 +407,8 @@ _TASKS: dict[str, Task] = {
 
 
 def get_task(name: str) -> Task:
-    """The task called ``name`` (``"fashion-mnist"``, ``"ring"``, ``"grid"``)."""
+    """The task called ``name``: ``"fashion-mnist"``, ``"fashion-mnist-classes"``, ``"edges2fmnist"``,
+    ``"sneaker2boot"``, ``"ring"`` or ``"grid"``."""
     try:
         return _TASKS[name]
     except KeyError:

@@ -1,4 +1,4 @@
-r"""The translation models' losses (notebooks 12–13, in progress), as pure functions of network
+r"""The translation models' losses (notebooks 12–13), as pure functions of network
 outputs, and CycleGAN's image pool.
 
 * pix2pix (Isola et al. 2017): the generator minimises the vanilla (non-saturating) GAN loss on

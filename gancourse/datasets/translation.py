@@ -1,4 +1,4 @@
-r"""Translation tasks built from Fashion-MNIST (notebooks 12–13, in progress), deterministic.
+r"""Translation tasks built from Fashion-MNIST (notebooks 12–13), deterministic.
 
 * **Paired** (pix2pix): :func:`edge_maps` turns each garment into a binary edge map — the Sobel
   gradient magnitude of the image (in [0, 1]), thresholded — and :func:`edges2fmnist` pairs every
