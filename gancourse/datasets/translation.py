@@ -32,6 +32,7 @@ __all__ = [
     "edge_maps",
     "edges2fmnist",
     "pad_to_32",
+    "sobel_magnitude",
     "unpaired_domains",
 ]
 
@@ -61,12 +62,18 @@ def edge_maps(images: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
         raise ValueError(f"expected uint8 images [N, C, H, W], got {images.dtype} {images.shape}")
     if not 0 < threshold < 4 * 2**0.5:
         raise ValueError(f"threshold must lie in (0, 4√2), the magnitude's range; got {threshold}")
-    x = images.double() / 255.0
+    return (sobel_magnitude(images.double() / 255.0) > threshold).to(torch.uint8) * 255
+
+
+def sobel_magnitude(x: torch.Tensor) -> torch.Tensor:
+    r""":math:`\sqrt{(S_x * x)^2 + (S_y * x)^2}` per channel, zero padding, same shape as ``x``
+    (float ``[N, C, H, W]``); :func:`edge_maps` thresholds it, and
+    :func:`gancourse.metrics.paired.sharpness` averages it."""
     c = x.shape[1]
-    kx = SOBEL_X.double().view(1, 1, 3, 3).repeat(c, 1, 1, 1)
+    kx = SOBEL_X.to(x).view(1, 1, 3, 3).repeat(c, 1, 1, 1)
     gx = F.conv2d(x, kx, padding=1, groups=c)
     gy = F.conv2d(x, kx.transpose(2, 3), padding=1, groups=c)
-    return ((gx.pow(2) + gy.pow(2)).sqrt() > threshold).to(torch.uint8) * 255
+    return (gx.pow(2) + gy.pow(2)).sqrt()
 
 
 class PairedImages(NamedTuple):

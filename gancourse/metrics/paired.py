@@ -110,15 +110,11 @@ def sharpness(outputs: torch.Tensor, targets: torch.Tensor) -> float:
     gradient magnitude (as :func:`~gancourse.datasets.edge_maps`, before its threshold) of the
     outputs over that of the targets (float in [-1, 1] or uint8). 1: the targets' edge energy;
     below 1: blurred; above 1: speckled, or outlines without fill (an edge map scores about 1.8)."""
-    from ..datasets.translation import SOBEL_X
+    from ..datasets.translation import sobel_magnitude
 
     def energy(images: torch.Tensor) -> float:
         x = images.double() / 127.5 - 1 if images.dtype == torch.uint8 else images.double()
-        c = x.shape[1]
-        kx = SOBEL_X.double().view(1, 1, 3, 3).repeat(c, 1, 1, 1).to(x.device)
-        gx = F.conv2d(x, kx, padding=1, groups=c)
-        gy = F.conv2d(x, kx.transpose(2, 3), padding=1, groups=c)
-        return float((gx.pow(2) + gy.pow(2)).sqrt().mean())
+        return float(sobel_magnitude(x).mean())
 
     x, y = outputs.detach(), targets.detach()
     if x.shape != y.shape or x.dim() != 4:

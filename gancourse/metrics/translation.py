@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from .features import extract
+from .features import _as_unit_range, extract
 from .fid import fid
 from .paired import psnr, shape_kept, sharpness, ssim
 
@@ -33,9 +33,8 @@ def crop_to_28(images: torch.Tensor) -> torch.Tensor:
 
 
 def _float(images: torch.Tensor) -> torch.Tensor:
-    from ..datasets import to_unit_range
-
-    return to_unit_range(images) if images.dtype == torch.uint8 else images.float()
+    """uint8 or float images as float in [-1, 1], where they are."""
+    return _as_unit_range(images, images.device)
 
 
 def translate(trainer, inputs: torch.Tensor, ema: bool | None = None) -> torch.Tensor:
